@@ -1,0 +1,91 @@
+import { awscdk, javascript } from 'projen';
+
+// One place for the aws-cdk-lib version: the peer minimum, the dev pin and the
+// matching integ-tests-alpha all follow it. 2.236 is the first release line with
+// an integ-tests-alpha build that also has `CapacityProviderOptions` on the ECS
+// launch targets (needed by FargateSpotRunner).
+const CDK_VERSION = '2.236.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-cross-account-cicd',
+  description:
+    'CDK constructs to ship one application from a tooling account into many AWS accounts: ' +
+    'artifact store, tenant deployment roles, a pipeline that scales to thousands of targets, ' +
+    'EC2 blue/green on EFS and Fargate Spot runners.',
+  author: 'cdk-cross-account-cicd developers',
+  authorAddress: 'maintainers@cdk-cross-account-cicd.dev',
+  repositoryUrl: 'https://github.com/cdk-cross-account-cicd/cdk-cross-account-cicd.git',
+  keywords: ['cdk', 'aws-cdk', 'codepipeline', 'cross-account', 'multi-account', 'saas', 'cicd'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  jsiiVersion: '~6.0.0',
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+
+  // A top-level tsconfig.dev.json that type-checks src, test, integ and scripts.
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'scripts/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+    compilerOptions: {},
+  },
+
+  publishToPypi: {
+    distName: 'cdk-cross-account-cicd',
+    module: 'cdk_cross_account_cicd',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkcrossaccountcicd',
+    mavenGroupId: 'io.github.cdkcrossaccountcicd',
+    mavenArtifactId: 'cdk-cross-account-cicd',
+  },
+
+  devDeps: [
+    `@aws-cdk/integ-tests-alpha@${CDK_VERSION}-alpha.0`,
+    '@aws-cdk/integ-runner@^2.197.0',
+    // AGPL: used by the access-proof tests only, never shipped.
+    '@cloud-copilot/iam-simulate@^0.1.173',
+    // Checks the integ apps; a consumer never needs it at run time.
+    'cdk-nag@^2.38.2',
+  ],
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 120_000,
+    },
+  },
+
+  githubOptions: { mergify: false },
+  gitignore: ['/.venv/', '/cdk.out/', '/integ/**/cdk-integ.out.*', '/integ/**/*.snapshot.tmp/', '/.cdk.staging/'],
+});
+
+for (const ignored of ['/integ/', '/scripts/', '/.ci/', '/.venv/', '/tsconfig.dev.json']) {
+  project.addPackageIgnore(ignored);
+}
+
+// Lint the integration apps and helper scripts as well as src and test.
+project.eslint?.addLintPattern('integ');
+project.eslint?.addLintPattern('scripts');
+
+// `npm test`: unit tests (incl. cdk-nag and access proofs), lint, then the
+// integ snapshots verified offline, then cfn-lint over every snapshot template.
+const integVerify = project.addTask('integ:verify', {
+  description: 'Synthesize every integ/integ.*.ts app and compare it with its committed snapshot (no AWS credentials needed)',
+  exec: 'integ-runner --directory integ --language typescript --app "ts-node --project tsconfig.dev.json {filePath}" --parallel-regions us-east-1 --max-workers 1',
+  receiveArgs: true,
+});
+project.addTask('integ:update', {
+  description: 'Re-synthesize the integ snapshots after an intended template change (review and commit the diff)',
+  exec: 'integ-runner --directory integ --language typescript --app "ts-node --project tsconfig.dev.json {filePath}" --parallel-regions us-east-1 --max-workers 1 --update-on-failed --dry-run',
+  receiveArgs: true,
+});
+const cfnLint = project.addTask('cfn-lint', {
+  description: 'Run cfn-lint (installed into .venv when missing) over every synthesized integ template',
+  exec: 'bash scripts/cfn-lint.sh',
+});
+project.testTask.spawn(integVerify);
+project.testTask.spawn(cfnLint);
+
+project.synth();
