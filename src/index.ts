@@ -1,5 +1,5 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './shared/deployment-contract';
+export * from './artifact-store/artifact-store';
+export * from './tenant-deployment-role/tenant-deployment-role';
+export type { GitHubOidcTrust } from './tenant-deployment-role/github-oidc-trust';
+export * from './tenant-deployment-role/tenant-deployment-role-stack-set';

@@ -1,0 +1,48 @@
+/**
+ * Physical names both sides of a cross-account relation compute on their own,
+ * so the tooling stacks and the tenant stacks never need cross-stack references
+ * and can deploy in any order. Pure string arithmetic; no CDK imports.
+ */
+
+/** Every name starts with this, so a reader of an account's IAM console knows who made it. */
+export const NAME_PREFIX = 'cdkx';
+
+/** Longest region code in use (ap-southeast-2 and friends), for worst-case length checks. */
+export const LONGEST_REGION = 'ap-southeast-2';
+
+export const IAM_ROLE_NAME_LIMIT = 64;
+export const S3_BUCKET_NAME_LIMIT = 63;
+export const KMS_ALIAS_NAME_LIMIT = 256;
+export const IAM_PATH_LIMIT = 512;
+
+export const QUALIFIER_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+
+export function actionRoleName(qualifier: string): string {
+  return `${NAME_PREFIX}-${qualifier}-deploy-action`;
+}
+
+export function executionRoleName(qualifier: string): string {
+  return `${NAME_PREFIX}-${qualifier}-cfn-exec`;
+}
+
+/** IAM path of every tooling-account role allowed to assume the tenant action roles. */
+export function pipelineRolePath(qualifier: string): string {
+  return `/${NAME_PREFIX}-${qualifier}/`;
+}
+
+export function artifactBucketName(qualifier: string, toolingAccount: string, region: string): string {
+  return `${NAME_PREFIX}-${qualifier}-artifacts-${toolingAccount}-${region}`;
+}
+
+/** Bucket name with `*` for the region: matches the store of every region. */
+export function artifactBucketNamePattern(qualifier: string, toolingAccount: string): string {
+  return artifactBucketName(qualifier, toolingAccount, '*');
+}
+
+export function artifactKeyAliasName(qualifier: string): string {
+  return `alias/${NAME_PREFIX}-${qualifier}-artifacts`;
+}
+
+export function defaultStackNamePrefix(qualifier: string): string {
+  return `${qualifier}-`;
+}
