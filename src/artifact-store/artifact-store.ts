@@ -1,0 +1,376 @@
+import { Aws, Duration, Lazy, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, IConstruct } from 'constructs';
+import { grantArtifactAccess } from './artifact-grants';
+import { contractProblems } from '../shared/contract-problems';
+import { DeploymentContract } from '../shared/deployment-contract';
+import { addNagSuppressions } from '../shared/nag-suppressions';
+import { PolicyQuota } from '../shared/policy-size';
+import { guardPolicySizes } from '../shared/policy-size-guard';
+import { isEmptyReaderScope, ReaderScope, readerConditions } from '../shared/reader-conditions';
+import { checkAccountList, Problem, throwIfProblems } from '../shared/validation';
+
+/**
+ * A store of pipeline artifacts: an S3 bucket and the KMS key that encrypts it.
+ */
+export interface IArtifactStore extends IConstruct {
+  /** The artifact bucket. */
+  readonly bucket: s3.IBucket;
+  /** The key that encrypts every artifact. */
+  readonly encryptionKey: kms.IKey;
+  /** The region of the store; a pipeline takes one store per region it deploys to. */
+  readonly region: string;
+
+  /** Let a principal of the store's account read artifacts. */
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+
+  /** Let a principal of the store's account read and write artifacts (a pipeline role). */
+  grantReadWrite(grantee: iam.IGrantable): iam.Grant;
+}
+
+/**
+ * Properties of an {@link ArtifactStore}.
+ */
+export interface ArtifactStoreProps {
+  /**
+   * The deployment contract shared with the tenant roles. Its organization (and
+   * OU paths), if any, decides who may read; its role names decide which roles.
+   */
+  readonly contract: DeploymentContract;
+
+  /**
+   * Accounts whose tenant roles may read, for contracts without an organization.
+   * Each adds one account id (15 bytes) to the key and bucket policies; use an
+   * organization to keep them constant. More can be added with `addReaderAccounts`.
+   *
+   * @default - none; required (here or through addReaderAccounts) without an organization
+   */
+  readonly readerAccounts?: string[];
+
+  /**
+   * Artifacts older than this are deleted. Pipelines re-create artifacts from
+   * source on every run, so old ones are only needed to inspect past runs.
+   *
+   * @default Duration.days(90)
+   */
+  readonly artifactExpiration?: Duration;
+
+  /**
+   * Overwritten or deleted artifact versions are kept this long.
+   *
+   * @default Duration.days(30)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
+
+  /**
+   * What happens to the bucket, the access-log bucket and the key when the stack
+   * is deleted. RETAIN keeps the artifacts and the key that decrypts them.
+   * DESTROY (for sandboxes) deletes them; the bucket must then be empty, or set
+   * `autoDeleteObjects`.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Empty the buckets on stack deletion (adds a custom resource). Only with
+   * `removalPolicy: RemovalPolicy.DESTROY`.
+   *
+   * @default false
+   */
+  readonly autoDeleteObjects?: boolean;
+
+  /**
+   * Where S3 server access logs of the artifact bucket go.
+   *
+   * @default - a dedicated access-log bucket (SSE-S3, TLS-only, private) is created
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+}
+
+/**
+ * Attributes to import an artifact store created elsewhere.
+ */
+export interface ArtifactStoreAttributes {
+  /** Name of the artifact bucket. */
+  readonly bucketName: string;
+  /** ARN of the KMS key that encrypts the bucket. */
+  readonly encryptionKeyArn: string;
+  /**
+   * Region of the store.
+   *
+   * @default - the region of the stack it is imported into
+   */
+  readonly region?: string;
+}
+
+/** The prefix of S3 server access log objects for the artifact bucket. */
+const ACCESS_LOG_PREFIX = 'artifact-bucket/';
+
+/**
+ * The artifact store of the tooling account in one region: an S3 bucket
+ * encrypted with a customer-managed KMS key, readable by the tenant roles of
+ * the deployment contract and by nobody else.
+ *
+ * Its key and bucket policies never name a role: they admit `*` narrowed by
+ * `aws:PrincipalArn` (the contract's role names in any account) and by
+ * `aws:PrincipalOrgID` / `aws:PrincipalOrgPaths` or `aws:PrincipalAccount`.
+ * Tenant roles need not exist when the store deploys, and the policies do not
+ * grow with an organization (15 bytes per account without one).
+ */
+export class ArtifactStore extends Resource implements IArtifactStore {
+  /**
+   * Import a store by bucket name and key ARN (for example one deployed by
+   * another app or in another region).
+   */
+  public static fromAttributes(scope: Construct, id: string, attrs: ArtifactStoreAttributes): IArtifactStore {
+    return new ImportedArtifactStore(scope, id, attrs);
+  }
+
+  public readonly bucket: s3.IBucket;
+  public readonly encryptionKey: kms.IKey;
+  public readonly region: string;
+  /** The deployment contract the store serves. */
+  public readonly contract: DeploymentContract;
+  /** The bucket receiving server access logs, when the store created it. */
+  public readonly accessLogsBucket?: s3.IBucket;
+
+  private readonly readerAccounts: string[];
+
+  constructor(scope: Construct, id: string, props: ArtifactStoreProps) {
+    super(scope, id);
+    this.contract = props.contract;
+    this.readerAccounts = [];
+    this.region = Stack.of(this).region;
+    throwIfProblems(this, storeProblems(props));
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const autoDeleteObjects = props.autoDeleteObjects ?? false;
+
+    const key = new kms.Key(this, 'Key', {
+      description: `Encrypts the pipeline artifacts of deployment contract '${this.contract.qualifier}'`,
+      alias: this.contract.artifactKeyAliasName,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    this.encryptionKey = key;
+
+    this.accessLogsBucket = props.serverAccessLogsBucket ?? this.createAccessLogsBucket(removalPolicy, autoDeleteObjects);
+
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: this.contract.artifactBucketName(this.region),
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      lifecycleRules: [{
+        id: 'expire-old-artifacts',
+        expiration: props.artifactExpiration ?? Duration.days(90),
+        noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
+      removalPolicy,
+      autoDeleteObjects,
+    });
+    this.bucket = bucket;
+    this.logAccessTo(bucket, this.accessLogsBucket);
+
+    this.denyUploadsWithOtherKeys(bucket, key);
+    this.admitTenantReaders(bucket, key);
+    this.addReaderAccounts(...(props.readerAccounts ?? []));
+
+    this.node.addValidation({ validate: () => this.readerProblems() });
+    guardPolicySizes(this, {
+      [PolicyQuota.KMS_KEY_POLICY]: 'give the DeploymentContract an organizationId so the key policy does not list accounts',
+      [PolicyQuota.S3_BUCKET_POLICY]: 'give the DeploymentContract an organizationId so the bucket policy does not list accounts',
+    });
+  }
+
+  /**
+   * Let the tenant roles of more accounts read. With an organization in the
+   * contract this adds nothing: the organization condition already admits every
+   * member account, and the policies stay the same size.
+   */
+  public addReaderAccounts(...accounts: string[]): void {
+    if (this.contract.organizationId) return;
+    throwIfProblems(this, checkAccountList('readerAccounts', [...this.readerAccounts, ...accounts]));
+    this.readerAccounts.push(...accounts);
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantArtifactAccess(this, grantee, this.location(), false);
+  }
+
+  public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantArtifactAccess(this, grantee, this.location(), true);
+  }
+
+  private location() {
+    return { bucketArn: this.bucket.bucketArn, keyArn: this.encryptionKey.keyArn };
+  }
+
+  /**
+   * Tenant action and execution roles, in the accounts the contract admits,
+   * may read objects and decrypt them through S3; they need not exist yet.
+   */
+  private admitTenantReaders(bucket: s3.Bucket, key: kms.Key): void {
+    const scope: ReaderScope = {
+      organizationId: this.contract.organizationId,
+      organizationalUnitPaths: this.contract.organizationalUnitPaths,
+      // Rendered at synth, so accounts added after construction are included.
+      accounts: this.contract.organizationId ? [] : Lazy.list({ produce: () => this.readerAccounts }),
+    };
+    const roleArnPatterns = [this.contract.actionRoleName, this.contract.executionRoleName]
+      .map((name) => `arn:${Aws.PARTITION}:iam::*:role/${name}`);
+
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'TenantRolesReadArtifacts',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: readerConditions(scope, roleArnPatterns),
+    }));
+
+    const decryptConditions = readerConditions(scope, roleArnPatterns);
+    decryptConditions.StringEquals = { ...decryptConditions.StringEquals, 'kms:ViaService': `s3.${this.region}.amazonaws.com` };
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'TenantRolesDecryptArtifactsThroughS3',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
+      conditions: decryptConditions,
+    }));
+  }
+
+  /** Uploads that name a key must name this one; uploads without one get it by default. */
+  private denyUploadsWithOtherKeys(bucket: s3.Bucket, key: kms.Key): void {
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyUploadsNotEncryptedWithTheArtifactKey',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: {
+        StringNotEquals: {
+          's3:x-amz-server-side-encryption-aws-kms-key-id': [key.keyArn, this.contract.artifactKeyAliasArn(this.region)],
+        },
+        Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+      },
+    }));
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyUploadsNotEncryptedWithKms',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: {
+        StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+        Null: { 's3:x-amz-server-side-encryption': 'false' },
+      },
+    }));
+  }
+
+  private createAccessLogsBucket(removalPolicy: RemovalPolicy, autoDeleteObjects: boolean): s3.Bucket {
+    const logs = new s3.Bucket(this, 'AccessLogs', {
+      // Server access logs can only be delivered to SSE-S3 buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      removalPolicy,
+      autoDeleteObjects,
+    });
+    addNagSuppressions(logs, [{
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket receives the server access logs of the artifact bucket; logging it into itself would loop.',
+    }]);
+    return logs;
+  }
+
+  /**
+   * Configured on the L1 resource, with an explicit bucket policy for the log
+   * delivery service, so the result does not depend on the app's feature flags
+   * (which would otherwise pick a log-delivery ACL that BUCKET_OWNER_ENFORCED forbids).
+   */
+  private logAccessTo(bucket: s3.Bucket, logs: s3.IBucket): void {
+    (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+      destinationBucketName: logs.bucketName,
+      logFilePrefix: ACCESS_LOG_PREFIX,
+    };
+    logs.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'S3ServerAccessLogDelivery',
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [logs.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      },
+    }));
+  }
+
+  private readerProblems(): string[] {
+    const scope = { organizationalUnitPaths: [], organizationId: this.contract.organizationId, accounts: this.readerAccounts };
+    if (!isEmptyReaderScope(scope)) return [];
+    return [
+      'readerAccounts = []: the store has no readers, so no target account could read its artifacts. ' +
+      'Fix: give the DeploymentContract an organizationId, or pass readerAccounts (or call addReaderAccounts).',
+    ];
+  }
+}
+
+function storeProblems(props: ArtifactStoreProps): Problem[] {
+  const problems = contractProblems(props.contract);
+  if (props.contract.organizationId && props.readerAccounts && props.readerAccounts.length > 0) {
+    problems.push({
+      property: 'readerAccounts',
+      value: props.readerAccounts,
+      reason: 'with an organization in the contract every member account may already read; an account list would only grow the policies',
+      fix: 'drop readerAccounts, or drop organizationId from the contract to list accounts instead',
+    });
+  }
+  if (props.autoDeleteObjects && props.removalPolicy !== RemovalPolicy.DESTROY) {
+    problems.push({
+      property: 'autoDeleteObjects',
+      value: true,
+      reason: 'deleting the artifacts only makes sense when the bucket itself is destroyed',
+      fix: 'also set removalPolicy: RemovalPolicy.DESTROY, or drop autoDeleteObjects',
+    });
+  }
+  return problems;
+}
+
+/** A store created elsewhere, known by bucket name and key ARN. */
+class ImportedArtifactStore extends Resource implements IArtifactStore {
+  public readonly bucket: s3.IBucket;
+  public readonly encryptionKey: kms.IKey;
+  public readonly region: string;
+
+  constructor(scope: Construct, id: string, attrs: ArtifactStoreAttributes) {
+    super(scope, id);
+    this.region = attrs.region ?? Stack.of(this).region;
+    this.encryptionKey = kms.Key.fromKeyArn(this, 'Key', attrs.encryptionKeyArn);
+    this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', {
+      bucketName: attrs.bucketName,
+      encryptionKey: this.encryptionKey,
+      region: this.region,
+    });
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantArtifactAccess(this, grantee, { bucketArn: this.bucket.bucketArn, keyArn: this.encryptionKey.keyArn }, false);
+  }
+
+  public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantArtifactAccess(this, grantee, { bucketArn: this.bucket.bucketArn, keyArn: this.encryptionKey.keyArn }, true);
+  }
+}

@@ -1,0 +1,301 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ArtifactStore, ArtifactStoreProps, DeploymentContract } from '../src';
+import { accounts, allStatements, measured, synthError, wildcardActions } from './support/policy-inspection';
+import { PolicyQuota } from '../src/shared/policy-size';
+
+const TOOLING = '111111111111';
+const ORG = 'o-abcdefghij';
+
+function toolingStack(app = new App()): Stack {
+  return new Stack(app, 'Tooling', { env: { account: TOOLING, region: 'eu-west-1' } });
+}
+
+function store(props: Partial<ArtifactStoreProps> & { contract?: DeploymentContract } = {}) {
+  const stack = toolingStack();
+  const contract = props.contract ?? new DeploymentContract({ toolingAccount: TOOLING, organizationId: ORG });
+  const artifactStore = new ArtifactStore(stack, 'Store', { ...props, contract });
+  return { stack, store: artifactStore };
+}
+
+describe('ArtifactStore resources', () => {
+  const { stack, store: artifactStore } = store();
+  const template = Template.fromStack(stack);
+
+  test('a customer-managed key with rotation and the contract alias, retained on deletion', () => {
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/cdkx-main-artifacts' });
+  });
+
+  test('the bucket: named by the contract, encrypted with the key, private, versioned, expiring, retained', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: {
+        BucketName: 'cdkx-main-artifacts-111111111111-eu-west-1',
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+          }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: {
+          Rules: [Match.objectLike({ ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 30 } })],
+        },
+        LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifact-bucket/' },
+      },
+      DeletionPolicy: 'Retain',
+    });
+    expect(artifactStore.region).toBe('eu-west-1');
+  });
+
+  test('the bucket policy denies plain HTTP and uploads with any other key', () => {
+    const policy = template.findResources('AWS::S3::BucketPolicy', {
+      Properties: { Bucket: { Ref: Match.stringLikeRegexp('StoreBucket') } },
+    });
+    const statements = (Object.values(policy)[0] as any).Properties.PolicyDocument.Statement;
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({ Effect: 'Deny', Sid: 'DenyUploadsNotEncryptedWithTheArtifactKey', Action: 's3:PutObject' }),
+      expect.objectContaining({ Effect: 'Deny', Sid: 'DenyUploadsNotEncryptedWithKms', Action: 's3:PutObject' }),
+    ]));
+  });
+
+  test('no allow statement has a wildcard action, except the key owner delegation to IAM', () => {
+    const offenders = allStatements(template.toJSON())
+      .filter(({ statement }) => wildcardActions(statement).length > 0)
+      .filter(({ type, statement }) => !(type === 'AWS::KMS::Key' && statement.Action === 'kms:*'
+        && JSON.stringify(statement.Principal).includes(`:iam::${TOOLING}:root`)));
+    expect(offenders).toEqual([]);
+  });
+
+  test('every Principal "*" allow statement is narrowed by principal ARN and organization', () => {
+    const open = allStatements(template.toJSON())
+      .filter(({ statement }) => statement.Effect === 'Allow' && JSON.stringify(statement.Principal) === '{"AWS":"*"}');
+    expect(open.length).toBe(2); // bucket read, key decrypt
+    for (const { statement } of open) {
+      expect(statement.Condition.ArnLike['aws:PrincipalArn']).toHaveLength(2);
+      expect(statement.Condition.StringEquals['aws:PrincipalOrgID']).toBe(ORG);
+    }
+  });
+});
+
+describe('ArtifactStore options', () => {
+  test('destroy for sandboxes: opt-in removal and emptying of both buckets', () => {
+    const { stack } = store({ removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+  });
+
+  test('artifact expiration is configurable', () => {
+    const { stack } = store({ artifactExpiration: Duration.days(14), noncurrentVersionExpiration: Duration.days(3) });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 14, NoncurrentVersionExpiration: { NoncurrentDays: 3 } })] },
+    });
+  });
+
+  test('OU paths narrow the organization with aws:PrincipalOrgPaths', () => {
+    const contract = new DeploymentContract({
+      toolingAccount: TOOLING, organizationId: ORG, organizationalUnitPaths: [`${ORG}/r-ab12/ou-ab12-11111111/`],
+    });
+    const { stack } = store({ contract });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'TenantRolesReadArtifacts',
+          Condition: Match.objectLike({ 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [`${ORG}/r-ab12/ou-ab12-11111111/*`] } }),
+        })]),
+      },
+    });
+  });
+
+  test('without an organization, the listed accounts (and ones added later) are the readers', () => {
+    const contract = new DeploymentContract({ toolingAccount: TOOLING });
+    const { stack, store: artifactStore } = store({ contract, readerAccounts: ['222222222222'] });
+    artifactStore.addReaderAccounts('333333333333');
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'TenantRolesDecryptArtifactsThroughS3',
+          Condition: Match.objectLike({
+            StringEquals: { 'aws:PrincipalAccount': ['222222222222', '333333333333'], 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
+          }),
+        })]),
+      },
+    });
+  });
+
+  test('grantReadWrite gives a same-account role exactly the listed actions on this bucket and key', () => {
+    const { stack, store: artifactStore } = store();
+    const role = new iam.Role(stack, 'PipelineRole', { assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com') });
+    artifactStore.grantReadWrite(role);
+    const statements = allStatements(Template.fromStack(stack).toJSON())
+      .filter(({ type }) => type === 'AWS::IAM::Policy').map(({ statement }) => statement);
+    const actions = statements.flatMap((s) => [].concat(s.Action));
+    expect(actions.sort()).toEqual([
+      'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo',
+      's3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:GetBucketVersioning', 's3:GetObject', 's3:GetObjectVersion',
+      's3:ListBucket', 's3:PutObject',
+    ]);
+  });
+
+  test('grantRead gives no write action', () => {
+    const { stack, store: artifactStore } = store();
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') });
+    artifactStore.grantRead(role);
+    const actions = allStatements(Template.fromStack(stack).toJSON())
+      .filter(({ type }) => type === 'AWS::IAM::Policy').flatMap(({ statement }) => [].concat(statement.Action));
+    expect(actions).toContain('s3:GetObject');
+    expect(actions.filter((a: string) => /Put|Encrypt|GenerateDataKey|Abort/.test(a) && a !== 'kms:Decrypt')).toEqual([]);
+  });
+
+  test('fromAttributes imports a store whose grants name its bucket and key', () => {
+    const stack = toolingStack();
+    const imported = ArtifactStore.fromAttributes(stack, 'Imported', {
+      bucketName: 'cdkx-main-artifacts-111111111111-us-west-2',
+      encryptionKeyArn: 'arn:aws:kms:us-west-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      region: 'us-west-2',
+    });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com') });
+    imported.grantRead(role);
+    expect(imported.region).toBe('us-west-2');
+    const json = JSON.stringify(Template.fromStack(stack).toJSON());
+    expect(json).toContain('arn:aws:kms:us-west-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    expect(json).toContain(':s3:::cdkx-main-artifacts-111111111111-us-west-2/*');
+  });
+});
+
+describe('ArtifactStore policy size', () => {
+  function sizes(contract: DeploymentContract, readerAccounts: string[]) {
+    const { stack, store: artifactStore } = store({ contract });
+    artifactStore.addReaderAccounts(...readerAccounts);
+    return {
+      bucket: measured(stack, 'bucket policy of Tooling/Store/Bucket/Policy/Resource').size,
+      key: measured(stack, 'key policy of Tooling/Store/Key/Resource').size,
+    };
+  }
+
+  test('with an organization, key and bucket policies are the same size for 1 and 5,000 targets', () => {
+    const contract = new DeploymentContract({ toolingAccount: TOOLING, organizationId: ORG });
+    const one = sizes(contract, accounts(1));
+    const many = sizes(contract, accounts(5_000));
+    expect(many).toEqual(one);
+    expect(one.bucket).toBeLessThan(PolicyQuota.S3_BUCKET_POLICY / 4);
+    expect(one.key).toBeLessThan(PolicyQuota.KMS_KEY_POLICY / 4);
+  });
+
+  test('without an organization, each account adds 15 bytes to each policy (at most 20)', () => {
+    const contract = new DeploymentContract({ toolingAccount: TOOLING });
+    const ten = sizes(contract, accounts(10));
+    const hundredTen = sizes(contract, accounts(110));
+    const perAccount = { bucket: (hundredTen.bucket - ten.bucket) / 100, key: (hundredTen.key - ten.key) / 100 };
+    expect(perAccount).toEqual({ bucket: 15, key: 15 });
+  });
+
+  test('at the edge of the 20 KB bucket policy: the largest account list that fits synthesizes, one more fails', () => {
+    const contract = new DeploymentContract({ toolingAccount: TOOLING });
+    const base = sizes(contract, accounts(1)).bucket;
+    // One account id more costs 15 bytes: find the last count that fits.
+    const largest = 1 + Math.floor((PolicyQuota.S3_BUCKET_POLICY - base) / 15);
+    const synthWith = (count: number) => {
+      const app = new App();
+      new ArtifactStore(toolingStack(app), 'Store', { contract, readerAccounts: accounts(count) });
+      return () => app.synth();
+    };
+    expect(sizes(contract, accounts(largest)).bucket).toBeLessThanOrEqual(PolicyQuota.S3_BUCKET_POLICY);
+    expect(synthWith(largest)).not.toThrow();
+    expect(synthWith(largest + 1)).toThrow(/bucket policy of Tooling\/Store\/Bucket\/Policy\/Resource is [\d,]+ characters, over the S3 bucket policy limit of 20,480/);
+  });
+
+  test('too many listed accounts fail synth, naming both policies, sizes, limits and the fix', () => {
+    const contract = new DeploymentContract({ toolingAccount: TOOLING });
+    const app = new App();
+    new ArtifactStore(toolingStack(app), 'Store', { contract, readerAccounts: accounts(2_300) });
+    const message = synthError(app);
+    expect(message).toMatch(/bucket policy of Tooling\/Store\/Bucket\/Policy\/Resource is [\d,]+ characters, over the S3 bucket policy limit of 20,480/);
+    expect(message).toMatch(/key policy of Tooling\/Store\/Key\/Resource is [\d,]+ characters, over the KMS key policy limit of 32,768/);
+    expect(message).toContain('Fix: give the DeploymentContract an organizationId');
+  });
+});
+
+describe('ArtifactStore errors', () => {
+  const noOrg = () => new DeploymentContract({ toolingAccount: TOOLING });
+
+  test.each([
+    ['12345'],
+    ['abc'],
+    [''],
+  ])('reader account %j is refused with the property, value and fix', (bad) => {
+    expect(() => store({ contract: noOrg(), readerAccounts: ['222222222222', bad] })).toThrow(
+      `[Tooling/Store] invalid configuration:\n  - readerAccounts[1] = ${JSON.stringify(bad)}: not a 12-digit AWS account id. ` +
+      'Fix: use the account id exactly as AWS shows it, 12 digits with leading zeros, no dashes',
+    );
+  });
+
+  test('a malformed tooling account is refused', () => {
+    const contract = new DeploymentContract({ toolingAccount: '1111-2222-3333', organizationId: ORG });
+    expect(() => store({ contract })).toThrow(/contract\.toolingAccount = "1111-2222-3333": not a 12-digit AWS account id/);
+  });
+
+  test('duplicate accounts are refused, also when added later', () => {
+    expect(() => store({ contract: noOrg(), readerAccounts: ['222222222222', '222222222222'] }))
+      .toThrow(/readerAccounts\[1\] = "222222222222": duplicate of readerAccounts\[0\]. Fix: list each account once/);
+    const { store: artifactStore } = store({ contract: noOrg(), readerAccounts: ['222222222222'] });
+    expect(() => artifactStore.addReaderAccounts('222222222222')).toThrow(/duplicate of readerAccounts\[0\]/);
+  });
+
+  test.each([['o-short'], ['O-ABCDEFGHIJ'], ['abcdefghij']])('organization id %j is refused', (bad) => {
+    const contract = new DeploymentContract({ toolingAccount: TOOLING, organizationId: bad });
+    expect(() => store({ contract })).toThrow(new RegExp(`contract\\.organizationId = "${bad}": not an AWS Organizations id`));
+  });
+
+  test('an OU path of another organization is refused', () => {
+    const contract = new DeploymentContract({
+      toolingAccount: TOOLING, organizationId: ORG, organizationalUnitPaths: ['o-zzzzzzzzzz/r-ab12/ou-ab12-11111111/'],
+    });
+    expect(() => store({ contract })).toThrow(/organizationalUnitPaths\[0\] = .*does not belong to organization 'o-abcdefghij'/);
+  });
+
+  test.each([['Main'], ['my_app'], ['-x'], ['a b']])('qualifier %j with illegal characters is refused', (bad) => {
+    const contract = new DeploymentContract({ toolingAccount: TOOLING, organizationId: ORG, qualifier: bad });
+    expect(() => store({ contract })).toThrow(/contract\.qualifier = .*a qualifier may hold only lowercase letters, digits and inner hyphens/);
+  });
+
+  test('a qualifier that makes the bucket name too long is refused', () => {
+    const contract = new DeploymentContract({ toolingAccount: TOOLING, organizationId: ORG, qualifier: 'a'.repeat(25) });
+    expect(() => store({ contract })).toThrow(/contract\.qualifier = "a{25}": makes the artifact bucket name \(in the longest region, ap-southeast-2\) 'cdkx-a{25}-artifacts-123456789012-ap-southeast-2' 68 characters, over the limit of 63. Fix: choose a shorter qualifier/);
+  });
+
+  test('a store given no readers fails synth', () => {
+    const app = new App();
+    new ArtifactStore(toolingStack(app), 'Store', { contract: noOrg() });
+    expect(synthError(app)).toContain(
+      'readerAccounts = []: the store has no readers, so no target account could read its artifacts. ' +
+      'Fix: give the DeploymentContract an organizationId, or pass readerAccounts (or call addReaderAccounts).',
+    );
+  });
+
+  test('an account list next to an organization is refused', () => {
+    expect(() => store({ readerAccounts: ['222222222222'] }))
+      .toThrow(/readerAccounts = \["222222222222"\]: with an organization in the contract every member account may already read/);
+  });
+
+  test('autoDeleteObjects without DESTROY is refused', () => {
+    expect(() => store({ autoDeleteObjects: true }))
+      .toThrow(/autoDeleteObjects = true: .*Fix: also set removalPolicy: RemovalPolicy.DESTROY/);
+  });
+
+  test('grantRead to a principal of another account is refused', () => {
+    const { store: artifactStore } = store();
+    expect(() => artifactStore.grantRead(new iam.AccountPrincipal('222222222222')))
+      .toThrow(/grantee = "222222222222": grantRead and grantReadWrite are for principals of the store's account 111111111111/);
+  });
+});
