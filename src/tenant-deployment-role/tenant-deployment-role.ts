@@ -1,0 +1,342 @@
+import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { GitHubOidcTrust, gitHubTrustProblems, gitHubTrustStatement } from './github-oidc-trust';
+import { contractProblems } from '../shared/contract-problems';
+import { DeploymentContract } from '../shared/deployment-contract';
+import { addNagSuppressions } from '../shared/nag-suppressions';
+import { artifactBucketNamePattern } from '../shared/naming';
+import { PolicyQuota } from '../shared/policy-size';
+import { guardPolicySizes } from '../shared/policy-size-guard';
+import { Problem, throwIfProblems } from '../shared/validation';
+
+/**
+ * Properties of a {@link TenantDeploymentRole}.
+ */
+export interface TenantDeploymentRoleProps {
+  /** The deployment contract shared with the tooling account's artifact store and pipelines. */
+  readonly contract: DeploymentContract;
+
+  /**
+   * Managed policies for the CloudFormation execution role: what the deployed
+   * stacks may create. There is no AdministratorAccess default.
+   *
+   * @default - none
+   */
+  readonly executionRoleManagedPolicies?: iam.IManagedPolicy[];
+
+  /**
+   * Statements for the CloudFormation execution role (kept inline; the IAM limit
+   * for all inline policies of a role is 10,240 characters).
+   *
+   * @default - none
+   */
+  readonly executionRoleStatements?: iam.PolicyStatement[];
+
+  /**
+   * A permissions boundary for both roles. The execution role may then only
+   * create roles and users that carry the same boundary, and may not remove it.
+   *
+   * @default - no boundary
+   */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
+
+  /**
+   * An external id callers must present (`sts:ExternalId`). CodePipeline cannot
+   * send one when it assumes action roles, so use it only for callers that
+   * assume the role themselves (for example CodeBuild running `cdk deploy`).
+   *
+   * @default - no external id
+   */
+  readonly externalId?: string;
+
+  /**
+   * Also require the calling pipeline role to belong to the contract's
+   * organization (`aws:PrincipalOrgID`). Needs an organization in the contract.
+   *
+   * @default - true when the contract has an organization
+   */
+  readonly requireCallerInOrganization?: boolean;
+
+  /**
+   * Let GitHub Actions workflows of one repository assume the action role.
+   *
+   * @default - no GitHub trust
+   */
+  readonly gitHubOidc?: GitHubOidcTrust;
+
+  /**
+   * Maximum session duration of the action role.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxSessionDuration?: Duration;
+}
+
+/** CloudFormation actions that change stacks: allowed only through the execution role. */
+const STACK_CHANGE_ACTIONS = [
+  'cloudformation:CreateStack',
+  'cloudformation:UpdateStack',
+  'cloudformation:DeleteStack',
+  'cloudformation:CreateChangeSet',
+];
+
+/** CloudFormation actions that read stacks or act on existing change sets. */
+const STACK_READ_ACTIONS = [
+  'cloudformation:DescribeStacks',
+  'cloudformation:DescribeStackEvents',
+  'cloudformation:DescribeStackResources',
+  'cloudformation:GetTemplate',
+  'cloudformation:DescribeChangeSet',
+  'cloudformation:ListChangeSets',
+  'cloudformation:ExecuteChangeSet',
+  'cloudformation:DeleteChangeSet',
+];
+
+/** IAM actions on the two tenant roles that would let a deployment rewrite its own permissions. */
+const SELF_MODIFICATION_ACTIONS = [
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:DeleteRole',
+  'iam:UpdateRole',
+];
+
+/**
+ * The two roles a cross-account pipeline needs in a target account, with the
+ * fixed names of the deployment contract:
+ *
+ * - the **action role**, assumed by the tooling account's pipeline roles only
+ *   (account principal narrowed by `aws:PrincipalArn` to the contract's role
+ *   path). It reads and decrypts the contract's artifacts, manages stacks whose
+ *   names start with the contract's prefix, only through the execution role,
+ *   and passes the execution role to CloudFormation;
+ * - the **execution role**, assumed by CloudFormation, with exactly the
+ *   permissions the user declares, and passable only by the action role.
+ */
+export class TenantDeploymentRole extends Construct {
+  /** ARN of the action role of `contract` in `account`, without a reference to its stack. */
+  public static actionRoleArn(contract: DeploymentContract, account: string): string {
+    return contract.actionRoleArn(account);
+  }
+
+  /** ARN of the execution role of `contract` in `account`, without a reference to its stack. */
+  public static executionRoleArn(contract: DeploymentContract, account: string): string {
+    return contract.executionRoleArn(account);
+  }
+
+  /** The role the tooling account's pipeline assumes. */
+  public readonly actionRole: iam.Role;
+  /** The role CloudFormation assumes to create the stacks' resources. */
+  public readonly executionRole: iam.Role;
+  /** The contract both roles follow. */
+  public readonly contract: DeploymentContract;
+
+  constructor(scope: Construct, id: string, props: TenantDeploymentRoleProps) {
+    super(scope, id);
+    this.contract = props.contract;
+    throwIfProblems(this, roleProblems(this, props));
+    const contract = props.contract;
+
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      roleName: contract.executionRoleName,
+      description: `CloudFormation execution role of deployment contract '${contract.qualifier}'`,
+      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+      managedPolicies: props.executionRoleManagedPolicies,
+      permissionsBoundary: props.permissionsBoundary,
+    });
+    for (const statement of props.executionRoleStatements ?? []) {
+      this.executionRole.addToPrincipalPolicy(statement);
+    }
+    // Nested stack templates and assets are read from the artifacts with this role.
+    this.executionRole.addToPrincipalPolicy(this.readArtifactObjects());
+    this.executionRole.addToPrincipalPolicy(this.decryptArtifacts());
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DenyChangingTheDeploymentRoles',
+      effect: iam.Effect.DENY,
+      actions: SELF_MODIFICATION_ACTIONS,
+      resources: [contract.actionRoleArn(Aws.ACCOUNT_ID), contract.executionRoleArn(Aws.ACCOUNT_ID)],
+    }));
+    if (props.permissionsBoundary) {
+      this.enforceBoundary(props.permissionsBoundary);
+    }
+
+    this.actionRole = new iam.Role(this, 'ActionRole', {
+      roleName: contract.actionRoleName,
+      description: `Assumed by the pipelines of deployment contract '${contract.qualifier}' in account ${contract.toolingAccount}`,
+      assumedBy: this.pipelinePrincipal(props),
+      permissionsBoundary: props.permissionsBoundary,
+      maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
+    });
+    if (props.gitHubOidc) {
+      this.actionRole.assumeRolePolicy?.addStatements(gitHubTrustStatement(props.gitHubOidc));
+    }
+    this.grantActionRolePermissions();
+
+    this.suppressExpectedNagFindings();
+    guardPolicySizes(this, {
+      [PolicyQuota.IAM_ROLE_INLINE_POLICIES]: 'move execution role permissions from executionRoleStatements into executionRoleManagedPolicies',
+      [PolicyQuota.IAM_TRUST_POLICY]: 'ask AWS to raise the role trust policy quota to 4,096, or drop optional trust conditions',
+      [PolicyQuota.IAM_MANAGED_POLICY]: 'split the managed policy into several',
+      [PolicyQuota.MANAGED_POLICIES_PER_ROLE]: 'merge execution role statements that share actions (CDK moves what exceeds the inline limit into extra managed policies), or ask AWS to raise the quota to 20',
+    });
+    if (!props.executionRoleManagedPolicies?.length && !props.executionRoleStatements?.length) {
+      Annotations.of(this).addWarningV2('cdk-cross-account-cicd:executionRoleHasNoPermissions',
+        'The CloudFormation execution role has no permissions of its own: stacks deployed through it can create nothing. ' +
+        'Declare executionRoleManagedPolicies or executionRoleStatements for the resources your stacks create.');
+    }
+  }
+
+  /** The tooling account, narrowed to the contract's pipeline role path (and organization). */
+  private pipelinePrincipal(props: TenantDeploymentRoleProps): iam.IPrincipal {
+    const contract = props.contract;
+    const stringEquals: Record<string, string> = {};
+    if (props.externalId) stringEquals['sts:ExternalId'] = props.externalId;
+    if (props.requireCallerInOrganization ?? contract.organizationId !== undefined) {
+      stringEquals['aws:PrincipalOrgID'] = contract.organizationId!;
+    }
+    return new iam.AccountPrincipal(contract.toolingAccount).withConditions({
+      ArnLike: { 'aws:PrincipalArn': contract.pipelineRoleArnPattern() },
+      ...(Object.keys(stringEquals).length > 0 ? { StringEquals: stringEquals } : {}),
+    });
+  }
+
+  private grantActionRolePermissions(): void {
+    const contract = this.contract;
+    const stackArn = `arn:${Aws.PARTITION}:cloudformation:*:${Aws.ACCOUNT_ID}:stack/${contract.stackNamePrefix}*/*`;
+    this.actionRole.addToPrincipalPolicy(this.readArtifactObjects());
+    this.actionRole.addToPrincipalPolicy(this.decryptArtifacts());
+    this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ChangeStacksOnlyThroughTheExecutionRole',
+      actions: STACK_CHANGE_ACTIONS,
+      resources: [stackArn],
+      conditions: { StringEquals: { 'cloudformation:RoleArn': this.executionRole.roleArn } },
+    }));
+    this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadStacksAndRunChangeSets',
+      actions: STACK_READ_ACTIONS,
+      resources: [stackArn],
+    }));
+    this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'PassTheExecutionRoleToCloudFormation',
+      actions: ['iam:PassRole'],
+      resources: [this.executionRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+    }));
+  }
+
+  /** Objects of the contract's artifact buckets (every region), owned by the tooling account. */
+  private readArtifactObjects(): iam.PolicyStatement {
+    const bucketPattern = artifactBucketNamePattern(this.contract.qualifier, this.contract.toolingAccount);
+    return new iam.PolicyStatement({
+      sid: 'ReadArtifacts',
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [`arn:${Aws.PARTITION}:s3:::${bucketPattern}/*`],
+      conditions: { StringEquals: { 'aws:ResourceAccount': this.contract.toolingAccount } },
+    });
+  }
+
+  /** The contract's artifact key (found by its alias, in any region), only as S3 uses it. */
+  private decryptArtifacts(): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      sid: 'DecryptArtifactsThroughS3',
+      actions: ['kms:Decrypt'],
+      resources: [`arn:${Aws.PARTITION}:kms:*:${this.contract.toolingAccount}:key/*`],
+      conditions: {
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': this.contract.artifactKeyAliasName },
+        'StringLike': { 'kms:ViaService': 's3.*.amazonaws.com' },
+      },
+    });
+  }
+
+  /** Roles and users the execution role creates carry the boundary, which it cannot lift. */
+  private enforceBoundary(boundary: iam.IManagedPolicy): void {
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DenyPrincipalsWithoutTheBoundary',
+      effect: iam.Effect.DENY,
+      actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:CreateUser', 'iam:PutUserPermissionsBoundary'],
+      resources: ['*'],
+      conditions: { StringNotEquals: { 'iam:PermissionsBoundary': boundary.managedPolicyArn } },
+    }));
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DenyRemovingTheBoundary',
+      effect: iam.Effect.DENY,
+      actions: ['iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary'],
+      resources: ['*'],
+    }));
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DenyEditingTheBoundary',
+      effect: iam.Effect.DENY,
+      actions: ['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
+      resources: [boundary.managedPolicyArn],
+    }));
+  }
+
+  private suppressExpectedNagFindings(): void {
+    const stackPattern = `Resource::arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:stack/${this.contract.stackNamePrefix}*/*`;
+    const keyPattern = `Resource::arn:<AWS::Partition>:kms:*:${this.contract.toolingAccount}:key/*`;
+    const bucketPattern = `Resource::arn:<AWS::Partition>:s3:::${artifactBucketNamePattern(this.contract.qualifier, this.contract.toolingAccount)}/*`;
+    const reasons = {
+      bucket: 'Artifact objects of the contract\'s bucket in every region: the bucket name is fixed by the contract, the region and object keys are not known to the target account.',
+      key: 'The artifact key is identified by its alias (kms:ResourceAliases) because its id is not known to the target account; only decrypt through S3.',
+      stack: 'Only stacks whose names start with the contract\'s prefix, in any region of this account; changes only through the execution role.',
+    };
+    for (const [role, patterns] of [
+      [this.actionRole, [[bucketPattern, reasons.bucket], [keyPattern, reasons.key], [stackPattern, reasons.stack]]],
+      [this.executionRole, [[bucketPattern, reasons.bucket], [keyPattern, reasons.key]]],
+    ] as const) {
+      const policy = role.node.tryFindChild('DefaultPolicy');
+      if (!policy) continue;
+      addNagSuppressions(policy, patterns.map(([appliesTo, reason]) => ({ id: 'AwsSolutions-IAM5', reason, appliesTo: [appliesTo] })));
+    }
+  }
+}
+
+function roleProblems(scope: Construct, props: TenantDeploymentRoleProps): Problem[] {
+  const problems = contractProblems(props.contract);
+  if (props.requireCallerInOrganization && !props.contract.organizationId) {
+    problems.push({
+      property: 'requireCallerInOrganization',
+      value: true,
+      reason: 'the contract has no organizationId to require',
+      fix: 'give the DeploymentContract an organizationId, or drop requireCallerInOrganization',
+    });
+  }
+  if (props.gitHubOidc) problems.push(...gitHubTrustProblems(props.gitHubOidc, 'gitHubOidc'));
+  if (props.externalId !== undefined && !Token.isUnresolved(props.externalId) && !/^[\w+=,.@:\/-]{2,1224}$/.test(props.externalId)) {
+    problems.push({
+      property: 'externalId',
+      value: props.externalId,
+      reason: 'an external id is 2 to 1,224 characters of letters, digits and +=,.@:/-',
+      fix: 'use a random string of those characters',
+    });
+  }
+  (props.executionRoleStatements ?? []).forEach((statement, index) => {
+    const json = statement.toStatementJson();
+    const actions = ([] as string[]).concat(json.Action ?? []);
+    if (actions.includes('*') || json.NotAction !== undefined) {
+      problems.push({
+        property: `executionRoleStatements[${index}]`,
+        value: json.Action ?? { NotAction: json.NotAction },
+        reason: 'grants every action (Action "*" or NotAction): a pipeline would become remote administrator access to the account',
+        fix: 'list the service actions your stacks need, e.g. "s3:CreateBucket", or attach scoped managed policies',
+      });
+    }
+  });
+  const stack = Stack.of(scope);
+  (props.executionRoleManagedPolicies ?? []).forEach((policy, index) => {
+    if (JSON.stringify(stack.resolve(policy.managedPolicyArn)).includes(':iam::aws:policy/AdministratorAccess"')) {
+      problems.push({
+        property: `executionRoleManagedPolicies[${index}]`,
+        value: 'AdministratorAccess',
+        reason: 'the execution role would be able to do anything in the account, and so would every commit that reaches the pipeline',
+        fix: 'attach managed policies scoped to the services your stacks create (PowerUserAccess is not scoped either); if you accept the risk, add it yourself with executionRole.addManagedPolicy()',
+      });
+    }
+  });
+  return problems;
+}
