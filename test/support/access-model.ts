@@ -1,0 +1,380 @@
+/**
+ * "Would AWS allow this request?" for a synthesized multi-account assembly.
+ *
+ * The assembly loader (./assembly) provides the deployed policies; this file
+ * decides which of them apply to a request, fills the request context the way
+ * AWS would, and lets @cloud-copilot/iam-simulate apply real IAM evaluation
+ * logic (same- vs cross-account, trust and key policies, boundaries, S3 BPA).
+ *
+ * @cloud-copilot/iam-simulate is AGPL: it must only ever be imported from test code.
+ */
+import {
+  anonymousPrincipal,
+  getDenialReasons,
+  getGrantReasons,
+  runSimulation,
+  type Simulation,
+} from '@cloud-copilot/iam-simulate';
+import type * as cxapi from 'aws-cdk-lib/cx-api';
+import {
+  loadAssembly,
+  LoadAssemblyOptions,
+  LoadedAssembly,
+  LoadedBucket,
+  LoadedKey,
+  LoadedRole,
+  NamedPolicy,
+  PolicyDocument,
+} from './assembly';
+
+export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
+
+/** The decision plus a human-readable account of how it was reached. */
+export interface AccessResult {
+  readonly decision: Decision;
+  readonly explanation: string;
+}
+
+/**
+ * Identity side of a principal:
+ * - 'allow-all-tested': an identity policy allowing exactly the action on the
+ *   resource of each request, so that only the resource side decides;
+ * - a list of policies: exactly these.
+ */
+export type IdentitySpec = 'allow-all-tested' | NamedPolicy[];
+
+export interface RolePrincipal {
+  readonly kind: 'role';
+  /** The role ARN, with path. */
+  readonly arn: string;
+  readonly account: string;
+  readonly roleId: string;
+  readonly identity: IdentitySpec;
+  readonly permissionsBoundary?: NamedPolicy;
+}
+
+/** A web identity (OIDC) provider calling sts:AssumeRoleWithWebIdentity. */
+export interface WebIdentityPrincipal {
+  readonly kind: 'web-identity';
+  /** The OIDC provider ARN, as used in `Principal.Federated`. */
+  readonly providerArn: string;
+}
+
+export interface AnonymousPrincipal {
+  readonly kind: 'anonymous';
+}
+
+export type AccessPrincipal = RolePrincipal | WebIdentityPrincipal | AnonymousPrincipal;
+
+/** A role of the assembly: usable as a principal, and carries its trust policy. */
+export interface ModelRole extends LoadedRole, RolePrincipal {
+  readonly identity: NamedPolicy[];
+}
+
+export interface AccessRequest {
+  readonly principal: AccessPrincipal;
+  readonly action: string;
+  /** Resource ARN, or '*' for actions that only support '*'. */
+  readonly resource: string;
+  /** Added to (and overriding) the context filled in automatically. */
+  readonly context?: Record<string, string | string[] | boolean>;
+  /** @default true */
+  readonly secureTransport?: boolean;
+}
+
+export interface Organization {
+  readonly id: string;
+  readonly accounts: string[];
+  /** account -> its aws:PrincipalOrgPaths entry, e.g. 'o-xxx/r-xxxx/ou-xxxx/'. Omitted accounts get no org path. */
+  readonly ouPaths?: Record<string, string>;
+}
+
+export interface AccessModelOptions extends LoadAssemblyOptions {
+  readonly organizations?: Organization[];
+}
+
+/** Actions authorized against a role's trust policy. */
+const TRUST_POLICY_ACTIONS = new Set([
+  'sts:assumerole', 'sts:assumerolewithwebidentity', 'sts:assumerolewithsaml',
+  'sts:tagsession', 'sts:setsourceidentity', 'sts:setcontext',
+]);
+
+/**
+ * Services whose resources cannot carry a resource-based policy, so evaluating
+ * them without one is faithful. Resources of any other service that the model
+ * does not load (SQS, SNS, Lambda, ECR, Secrets Manager, ...) are refused
+ * rather than evaluated with a missing policy.
+ */
+const NO_RESOURCE_POLICY_SERVICES = new Set([
+  'iam', 'cloudformation', 'codepipeline', 'codebuild', 'codedeploy', 'ec2', 'ecs', 'autoscaling', 'elasticloadbalancing',
+]);
+
+const SESSION_NAME = 'access-model';
+
+/** What the resource side of a request looks like. */
+interface ResourceSide {
+  readonly account: string;
+  readonly region?: string;
+  readonly policy?: NamedPolicy;
+  readonly bucket?: LoadedBucket;
+  readonly key?: LoadedKey;
+}
+
+export class AccessModel {
+  public static fromAssembly(assembly: cxapi.CloudAssembly | string, options: AccessModelOptions = {}): AccessModel {
+    return new AccessModel(loadAssembly(assembly, options), options.organizations ?? []);
+  }
+
+  private constructor(
+    public readonly assembly: LoadedAssembly,
+    private readonly organizations: Organization[],
+  ) {}
+
+  /** The single role of `account` whose name equals the string or matches the regex. */
+  public role(account: string, nameOrRegex: string | RegExp): ModelRole {
+    const role = single(`role ${nameOrRegex} in ${account}`, this.assembly.roles.filter((r) => r.account === account),
+      (r) => matches(r.name, nameOrRegex), (r) => `${r.account} ${r.arn}`, this.assembly.roles);
+    return { ...role, kind: 'role', identity: role.identityPolicies };
+  }
+
+  /** The single bucket of `account` (whose name equals the string or matches the regex, if given). */
+  public bucket(account: string, nameOrRegex?: string | RegExp): LoadedBucket {
+    return single(`bucket ${nameOrRegex ?? '(any)'} in ${account}`, this.assembly.buckets.filter((b) => b.account === account),
+      (b) => nameOrRegex === undefined || matches(b.name, nameOrRegex), (b) => `${b.account} ${b.name}`, this.assembly.buckets);
+  }
+
+  /** The single KMS key of `account` (with an alias that equals the string or matches the regex, if given). */
+  public key(account: string, aliasOrRegex?: string | RegExp): LoadedKey {
+    return single(`key ${aliasOrRegex ?? '(any)'} in ${account}`, this.assembly.keys.filter((k) => k.account === account),
+      (k) => aliasOrRegex === undefined || k.aliases.some((a) => matches(a, aliasOrRegex)),
+      (k) => `${k.account} ${k.arn} [${k.aliases.join(', ')}]`, this.assembly.keys);
+  }
+
+  /**
+   * A role that is not in the assembly, e.g. in an undeclared account. Its
+   * identity side must be stated: by default it allows whatever is tested.
+   */
+  public externalRole(arn: string, options: { identity?: IdentitySpec; roleId?: string } = {}): RolePrincipal {
+    const match = /^arn:[^:]+:iam::(\d{12}):role\/(.+)$/.exec(arn);
+    if (!match) {
+      throw new Error(`externalRole expects a role ARN (arn:aws:iam::123456789012:role/path/name), got ${arn}`);
+    }
+    if (this.assembly.roles.some((r) => r.arn === arn)) {
+      throw new Error(`${arn} is in the assembly; use role() so that its real policies apply`);
+    }
+    return {
+      kind: 'role',
+      arn,
+      account: match[1],
+      roleId: options.roleId ?? 'AROAEXTERNALROLE00001',
+      identity: options.identity ?? 'allow-all-tested',
+    };
+  }
+
+  /** An OIDC provider calling sts:AssumeRoleWithWebIdentity; pass its claims in `context`. */
+  public webIdentity(providerArn: string): WebIdentityPrincipal {
+    return { kind: 'web-identity', providerArn };
+  }
+
+  /** An unsigned request. */
+  public anonymous(): AnonymousPrincipal {
+    return { kind: 'anonymous' };
+  }
+
+  /** Whether `principal` may call sts:AssumeRole on `roleArn`. */
+  public async canAssume(principal: AccessPrincipal, roleArn: string): Promise<boolean> {
+    return (await this.evaluate({ principal, action: 'sts:AssumeRole', resource: roleArn })).decision === 'Allowed';
+  }
+
+  public async evaluate(request: AccessRequest): Promise<AccessResult> {
+    const resource = this.resourceSide(request);
+    const principal = request.principal;
+    const simulation: Simulation = {
+      request: {
+        principal: this.simulatorPrincipal(principal),
+        action: request.action,
+        resource: { resource: request.resource, accountId: resource.account },
+        contextVariables: this.context(request, resource),
+      },
+      identityPolicies: this.identityPolicies(request).map((p) => ({ name: p.name, policy: p.document })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: resource.policy?.document,
+      permissionBoundaryPolicies: principal.kind === 'role' && principal.permissionsBoundary
+        ? [{ name: principal.permissionsBoundary.name, policy: principal.permissionsBoundary.document }]
+        : undefined,
+      additionalSettings: resource.bucket ? { s3: { blockPublicAccess: resource.bucket.restrictPublicBuckets } } : undefined,
+    };
+
+    const response = await runSimulation(simulation, { simulationMode: 'Strict' });
+    if (response.resultType === 'error') {
+      throw new Error(`iam-simulate rejected ${describe(request)}: ${JSON.stringify(response.errors, null, 2)}`);
+    }
+    if (response.resultType !== 'single') {
+      throw new Error(`${describe(request)}: expected a single concrete resource, got a wildcard simulation`);
+    }
+    // iam-simulate silently drops context keys that do not apply to the action;
+    // a key the test supplied on purpose being dropped means the test is wrong.
+    const dropped = (response.result.ignoredContextKeys ?? [])
+      .filter((k) => Object.keys(request.context ?? {}).some((given) => given.toLowerCase() === k.toLowerCase()));
+    if (dropped.length > 0) {
+      throw new Error(`${describe(request)}: context keys ${dropped.join(', ')} do not apply to ${request.action} (iam-simulate would ignore them)`);
+    }
+
+    const analysis = response.result.analysis;
+    const explanation = [
+      `${describe(request)} => ${response.overallResult}`,
+      `  resource account ${resource.account}; resource policy: ${resource.policy?.name ?? 'none'}`
+        + `${principal.kind === 'role' ? `; same account: ${analysis.sameAccount}` : ''}`,
+      `  identity: ${analysis.identityAnalysis?.result ?? 'n/a'}, resource: ${analysis.resourceAnalysis?.result ?? 'n/a'}, `
+        + `boundary: ${analysis.permissionBoundaryAnalysis?.result ?? 'none'}${analysis.blockedBy ? `, blocked by: ${analysis.blockedBy.join(', ')}` : ''}`,
+      ...getGrantReasons(analysis).map((g) => `  granted by ${JSON.stringify(g)}`),
+      ...getDenialReasons(analysis).map((d) => `  denied by ${JSON.stringify(d)}`),
+      `  context: ${JSON.stringify(simulation.request.contextVariables)}`,
+    ].join('\n');
+    return { decision: response.overallResult, explanation };
+  }
+
+  /** Finds the resource's account and the resource-based policy AWS would consult. */
+  private resourceSide(request: AccessRequest): ResourceSide {
+    const { resource, action, principal } = request;
+    if (principal.kind === 'web-identity' && action.toLowerCase() !== 'sts:assumerolewithwebidentity') {
+      throw new Error(`${describe(request)}: a web identity can only call sts:AssumeRoleWithWebIdentity`);
+    }
+    if (resource === '*') {
+      if (principal.kind !== 'role') {
+        throw new Error(`${describe(request)}: '*' resources need a role principal to take the account from`);
+      }
+      return { account: principal.account };
+    }
+    if (resource.includes('*')) {
+      throw new Error(`${describe(request)}: use a concrete resource ARN, not a pattern`);
+    }
+    const arn = /^arn:([^:]+):([^:]+):([^:]*):([^:]*):(.+)$/.exec(resource);
+    if (!arn) {
+      throw new Error(`${describe(request)}: not an ARN`);
+    }
+    const [, , service, region, account, path] = arn;
+
+    if (service === 's3' && account === '') {
+      const bucketName = path.split('/')[0];
+      const bucket = this.assembly.buckets.find((b) => b.name === bucketName);
+      if (!bucket) {
+        throw new Error(`${describe(request)}: bucket ${bucketName} is not in the assembly (${this.assembly.buckets.map((b) => b.name).join(', ')})`);
+      }
+      return { account: bucket.account, region: bucket.region, bucket, policy: bucket.bucketPolicy && named(`bucket policy of ${bucket.name}`, bucket.bucketPolicy) };
+    }
+    if (service === 'kms') {
+      const key = this.assembly.keys.find((k) => k.arn === resource);
+      if (!key) {
+        throw new Error(`${describe(request)}: not a KMS key ARN of the assembly (${this.assembly.keys.map((k) => k.arn).join(', ')})`);
+      }
+      return { account: key.account, region: key.region, key, policy: named(`key policy of ${key.arn}`, key.keyPolicy) };
+    }
+    if (TRUST_POLICY_ACTIONS.has(action.toLowerCase())) {
+      const role = this.assembly.roles.find((r) => r.arn === resource);
+      if (!role) {
+        throw new Error(`${describe(request)}: the role is not in the assembly, so its trust policy is unknown`);
+      }
+      return { account: role.account, policy: named(`trust policy of ${role.arn}`, role.trustPolicy) };
+    }
+    if (!NO_RESOURCE_POLICY_SERVICES.has(service) || !/^\d{12}$/.test(account)) {
+      throw new Error(`${describe(request)}: resource policies of ${service} resources are not modelled; extend access-model.ts`);
+    }
+    return { account, region: region || undefined };
+  }
+
+  private simulatorPrincipal(principal: AccessPrincipal): Simulation['request']['principal'] {
+    switch (principal.kind) {
+      case 'anonymous': return anonymousPrincipal;
+      case 'web-identity': return principal.providerArn;
+      case 'role': {
+        // Requests are made by a session of the role, not by the role itself.
+        const [, partition, account, rolePath] = /^arn:([^:]+):iam::(\d{12}):role\/(.+)$/.exec(principal.arn)!;
+        return `arn:${partition}:sts::${account}:assumed-role/${rolePath.split('/').pop()}/${SESSION_NAME}`;
+      }
+    }
+  }
+
+  private identityPolicies(request: AccessRequest): NamedPolicy[] {
+    const { principal } = request;
+    if (principal.kind !== 'role') {
+      return [];
+    }
+    if (principal.identity === 'allow-all-tested') {
+      return [named('allow-all-tested', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: request.action, Resource: request.resource }] })];
+    }
+    return principal.identity;
+  }
+
+  /** The request context AWS would populate, overridden by `request.context`. */
+  private context(request: AccessRequest, resource: ResourceSide): Record<string, string | string[]> {
+    const { principal } = request;
+    const context: Record<string, string | string[]> = {
+      'aws:SecureTransport': String(request.secureTransport ?? true),
+      'aws:ResourceAccount': resource.account,
+      ...this.orgContext('aws:Resource', resource.account),
+    };
+    if (resource.region) {
+      context['aws:RequestedRegion'] = resource.region;
+    }
+    if (principal.kind === 'anonymous') {
+      context['aws:PrincipalType'] = 'Anonymous';
+    }
+    if (principal.kind === 'role') {
+      Object.assign(context, {
+        'aws:PrincipalArn': principal.arn,
+        'aws:PrincipalAccount': principal.account,
+        'aws:PrincipalType': 'AssumedRole',
+        'aws:PrincipalIsAWSService': 'false',
+        'aws:userid': `${principal.roleId}:${SESSION_NAME}`,
+        ...this.orgContext('aws:Principal', principal.account),
+      });
+      if (request.action.toLowerCase().startsWith('kms:')) {
+        context['kms:CallerAccount'] = principal.account;
+      }
+    }
+    if (resource.key) {
+      context['kms:ResourceAliases'] = resource.key.aliases;
+    }
+    for (const [key, value] of Object.entries(request.context ?? {})) {
+      context[key] = typeof value === 'boolean' ? String(value) : value;
+    }
+    return context;
+  }
+
+  /** aws:PrincipalOrgID/OrgPaths or aws:ResourceOrgID/OrgPaths for an account. */
+  private orgContext(prefix: 'aws:Principal' | 'aws:Resource', account: string): Record<string, string | string[]> {
+    const org = this.organizations.find((o) => o.accounts.includes(account));
+    if (!org) {
+      return {};
+    }
+    const path = org.ouPaths?.[account];
+    return { [`${prefix}OrgID`]: org.id, ...(path ? { [`${prefix}OrgPaths`]: [path] } : {}) };
+  }
+}
+
+function named(name: string, document: PolicyDocument): NamedPolicy {
+  return { name, document };
+}
+
+function matches(value: string, pattern: string | RegExp): boolean {
+  return typeof pattern === 'string' ? value === pattern : pattern.test(value);
+}
+
+/** Exactly one match, or an error that lists what there is to choose from. */
+function single<T>(what: string, candidates: T[], predicate: (item: T) => boolean, label: (item: T) => string, all: T[]): T {
+  const found = candidates.filter(predicate);
+  if (found.length === 1) {
+    return found[0];
+  }
+  const problem = found.length === 0 ? 'no match' : `${found.length} matches`;
+  const listed = (found.length === 0 ? all : found).map((item) => `  ${label(item)}`).join('\n') || '  (none)';
+  throw new Error(`${what}: ${problem}; ${found.length === 0 ? 'available' : 'matching'}:\n${listed}`);
+}
+
+function describe(request: AccessRequest): string {
+  const p = request.principal;
+  const who = p.kind === 'role' ? p.arn : p.kind === 'web-identity' ? p.providerArn : 'anonymous';
+  return `${request.action} by ${who} on ${request.resource}`;
+}
