@@ -57,6 +57,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
+  // Type-aware lint over every TypeScript file, with the dev tsconfig that includes them all.
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'integ', 'scripts', 'build-tools'],
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
+  },
+
   githubOptions: { mergify: false },
   gitignore: ['/.venv/', '/cdk.out/', '/integ/**/cdk-integ.out.*', '/integ/**/*.snapshot.tmp/', '/.cdk.staging/'],
 });
@@ -64,10 +72,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
 for (const ignored of ['/integ/', '/scripts/', '/.ci/', '/.venv/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(ignored);
 }
-
-// Lint the integration apps and helper scripts as well as src and test.
-project.eslint?.addLintPattern('integ');
-project.eslint?.addLintPattern('scripts');
 
 // `npm test`: unit tests (incl. cdk-nag and access proofs), lint, then the
 // integ snapshots verified offline, then cfn-lint over every snapshot template.

@@ -1,0 +1,43 @@
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { checkWithNag, INTEG_TENANT_ACCOUNT, INTEG_TOOLING_ACCOUNT, newIntegApp } from './integ-environment';
+import { DeploymentContract, TenantDeploymentRole } from '../src';
+
+/**
+ * The tenant roles in a target account (for a real run, the tooling account may
+ * be the same sandbox account). The assertions read the deployed roles back.
+ */
+export function buildTenantDeploymentRoleIntegApp(app: App = newIntegApp()): { app: App; stacks: Stack[] } {
+  const stack = new Stack(app, 'cdkx-integ-tenant-deployment-role');
+  const contract = new DeploymentContract({ toolingAccount: INTEG_TOOLING_ACCOUNT, qualifier: 'integ' });
+  const boundary = new iam.ManagedPolicy(stack, 'Boundary', {
+    description: 'Permissions boundary of the integ deployment roles',
+    statements: [new iam.PolicyStatement({
+      actions: ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes', 'sns:TagResource'],
+      resources: [`arn:${stack.partition}:sns:${stack.region}:${INTEG_TENANT_ACCOUNT}:integ-release-notes`],
+    })],
+  });
+  const roles = new TenantDeploymentRole(stack, 'Roles', {
+    contract,
+    permissionsBoundary: boundary,
+    executionRoleStatements: [new iam.PolicyStatement({
+      actions: ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes', 'sns:TagResource'],
+      resources: [`arn:${stack.partition}:sns:${stack.region}:${INTEG_TENANT_ACCOUNT}:integ-release-notes`],
+    })],
+  });
+  checkWithNag(stack);
+
+  const integ = new IntegTest(app, 'TenantDeploymentRoleInteg', { testCases: [stack] });
+  integ.assertions
+    .awsApiCall('IAM', 'getRole', { RoleName: contract.actionRoleName })
+    .expect(ExpectedResult.objectLike({ Role: { RoleName: contract.actionRoleName, MaxSessionDuration: 3600 } }));
+  integ.assertions
+    .awsApiCall('IAM', 'getRole', { RoleName: roles.executionRole.roleName })
+    .expect(ExpectedResult.objectLike({ Role: { PermissionsBoundary: { PermissionsBoundaryArn: boundary.managedPolicyArn } } }));
+  return { app, stacks: [stack] };
+}
+
+if (require.main === module) {
+  buildTenantDeploymentRoleIntegApp().app.synth();
+}
