@@ -26,7 +26,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // A top-level tsconfig.dev.json that type-checks src, test, integ and scripts.
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'scripts/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'scripts/**/*.ts', 'demo/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
     compilerOptions: {},
   },
 
@@ -60,7 +60,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Type-aware lint over every TypeScript file, with the dev tsconfig that includes them all.
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'integ', 'scripts', 'build-tools'],
+    devdirs: ['test', 'integ', 'scripts', 'demo', 'build-tools'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -69,7 +69,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/.venv/', '/cdk.out/', '/integ/**/cdk-integ.out.*', '/integ/**/*.snapshot.tmp/', '/.cdk.staging/'],
 });
 
-for (const ignored of ['/integ/', '/scripts/', '/.ci/', '/.venv/', '/tsconfig.dev.json']) {
+for (const ignored of ['/integ/', '/scripts/', '/demo/', '/.ci/', '/.venv/', '/cdk.out/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(ignored);
 }
 
@@ -85,6 +85,12 @@ project.addTask('integ:update', {
   exec: 'integ-runner --directory integ --language typescript --app "ts-node --project tsconfig.dev.json {filePath}" --parallel-regions us-east-1 --max-workers 1 --update-on-failed --dry-run',
   receiveArgs: true,
 });
+// The main job: synthesize the demo vendor app and print what it built and proved.
+project.addTask('demo', {
+  description: 'Synthesize the demo vendor app into cdk.out and print stacks, policy sizes and the access proof (offline)',
+  exec: 'ts-node --project tsconfig.dev.json demo/main.ts',
+});
+
 const cfnLint = project.addTask('cfn-lint', {
   description: 'Run cfn-lint (installed into .venv when missing) over every synthesized integ template',
   exec: 'bash scripts/cfn-lint.sh',

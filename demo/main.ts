@@ -1,0 +1,111 @@
+/**
+ * `npm run demo`: synthesizes the demo vendor app into cdk.out and prints what
+ * it built: stacks per account and region, resource counts, every generated
+ * policy against its quota, and the access proof (allowed and denied requests
+ * evaluated with IAM semantics on the synthesized templates). Offline.
+ */
+import * as path from 'path';
+import { DEMO, buildVendorApp } from './vendor-app';
+import { PolicyQuota } from '../src/shared/policy-size';
+import { measurePolicies } from '../src/shared/policy-size-guard';
+import { AccessModel, AccessPrincipal } from '../test/support/access-model';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const outdir = path.resolve(__dirname, '..', 'cdk.out');
+  const { app, contract, stores, pipelineRole } = buildVendorApp(outdir);
+  const assembly = app.synth();
+
+  section('Stacks');
+  for (const stack of assembly.stacks) {
+    const resources = Object.keys(stack.template.Resources ?? {}).length;
+    console.log(`  ${pad(stack.stackName, 24)} ${stack.environment.account}/${pad(stack.environment.region, 10)} ${resources} resources`);
+  }
+
+  section('Policies against their quotas (largest of each kind)');
+  const measurements = app.node.findAll()
+    .filter((c) => c.node.scopes.length === 2) // stacks
+    .flatMap((stack) => measurePolicies(stack));
+  const labels: Array<[PolicyQuota, string]> = [
+    [PolicyQuota.KMS_KEY_POLICY, 'key policy (bytes)'],
+    [PolicyQuota.S3_BUCKET_POLICY, 'bucket policy (bytes)'],
+    [PolicyQuota.IAM_TRUST_POLICY, 'role trust policy (chars)'],
+    [PolicyQuota.IAM_ROLE_INLINE_POLICIES, 'inline policies of a role (chars)'],
+    [PolicyQuota.MANAGED_POLICIES_PER_ROLE, 'managed policies on a role'],
+  ];
+  for (const [quota, label] of labels) {
+    const largest = measurements.filter((m) => m.quota === quota).sort((a, b) => b.size - a.size)[0];
+    if (!largest) continue;
+    const percent = Math.round((largest.size / quota) * 100);
+    console.log(`  ${pad(label, 34)} ${pad(`${largest.size} / ${quota}`, 14)} ${pad(`${percent}%`, 5)} ${largest.subject}`);
+  }
+
+  section('Access proof');
+  const model = AccessModel.fromAssembly(assembly, {
+    organizations: [{
+      id: DEMO.organizationId,
+      accounts: [DEMO.tooling.account, DEMO.dev.account, ...DEMO.tenants.map((t) => t.account)],
+    }],
+  });
+  const tooling = DEMO.tooling.account;
+  const store = model.bucket(tooling, contract.artifactBucketName(stores[0].region));
+  const key = model.assembly.keys.find((k) => k.account === tooling && k.region === stores[0].region)!;
+  const artifact = `${store.arn}/pipeline/source/artifact.zip`;
+  const viaS3 = { 'kms:ViaService': `s3.${stores[0].region}.amazonaws.com` };
+  const pipeline = model.role(tooling, new RegExp(pipelineRole.node.id));
+  const acme = DEMO.tenants[0].account;
+  const globex = DEMO.tenants[1].account;
+  const action = (account: string) => model.role(account, contract.actionRoleName);
+  const execution = (account: string) => model.role(account, contract.executionRoleName);
+
+  const checks: Array<[string, boolean, Promise<boolean>]> = [
+    ['pipeline role assumes the acme action role', true, model.canAssume(pipeline, action(acme).arn)],
+    ['acme action role reads an artifact', true, allowed(model, action(acme), 's3:GetObject', artifact)],
+    ['acme action role decrypts it through S3', true, allowed(model, action(acme), 'kms:Decrypt', key.arn, viaS3)],
+    ['acme execution role decrypts through S3', true, allowed(model, execution(acme), 'kms:Decrypt', key.arn, viaS3)],
+    ['acme action role passes its execution role to CloudFormation', true,
+      allowed(model, action(acme), 'iam:PassRole', execution(acme).arn, { 'iam:PassedToService': 'cloudformation.amazonaws.com' })],
+    ['a developer role of the tooling account assumes the acme action role', false,
+      model.canAssume(model.externalRole(`arn:aws:iam::${tooling}:role/developer`), action(acme).arn)],
+    ['globex action role assumes the acme action role', false, model.canAssume(action(globex), action(acme).arn)],
+    ['globex action role passes the acme execution role', false,
+      allowed(model, action(globex), 'iam:PassRole', execution(acme).arn, { 'iam:PassedToService': 'cloudformation.amazonaws.com' })],
+    ['a role with the action role name outside the organization reads an artifact', false,
+      allowed(model, model.externalRole(`arn:aws:iam::${DEMO.outsider.account}:role/${contract.actionRoleName}`), 's3:GetObject', artifact)],
+    ['anonymous reads an artifact', false, allowed(model, model.anonymous(), 's3:GetObject', artifact)],
+    ['acme action role decrypts without going through S3', false, allowed(model, action(acme), 'kms:Decrypt', key.arn)],
+  ];
+  let failures = 0;
+  for (const [what, expected, result] of checks) {
+    const actual = await result;
+    if (actual !== expected) failures++;
+    console.log(`  ${actual === expected ? 'ok  ' : 'FAIL'} ${expected ? 'allowed' : 'denied '}  ${what}`);
+  }
+
+  section('Output');
+  console.log(`  templates: ${path.relative(process.cwd(), outdir)}/`);
+  console.log('  rollout diagram: none yet (CrossAccountPipeline writes one; not built yet)');
+  console.log(`  took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (failures > 0) {
+    console.error(`\n${failures} access check(s) did not match`);
+    process.exit(1);
+  }
+}
+
+async function allowed(model: AccessModel, principal: AccessPrincipal, action: string, resource: string,
+  context?: Record<string, string>): Promise<boolean> {
+  return (await model.evaluate({ principal, action, resource, context })).decision === 'Allowed';
+}
+
+function section(title: string): void {
+  console.log(`\n${title}`);
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

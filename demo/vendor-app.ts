@@ -1,0 +1,66 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ArtifactStore, DeploymentContract, TenantDeploymentRole } from '../src';
+
+/** The demo software vendor: one tooling account, a dev account, three tenants in two regions. */
+export const DEMO = {
+  organizationId: 'o-demo000001',
+  tooling: { account: '111111111111', regions: ['us-east-1', 'eu-west-1'] },
+  dev: { account: '222222222222', region: 'us-east-1' },
+  tenants: [
+    { name: 'acme', account: '333333333333', region: 'us-east-1' },
+    { name: 'globex', account: '444444444444', region: 'eu-west-1' },
+    { name: 'initech', account: '555555555555', region: 'eu-west-1' },
+  ],
+  /** An account outside the organization: it must be refused. */
+  outsider: { account: '999999999999' },
+};
+
+export interface VendorApp {
+  readonly app: App;
+  readonly contract: DeploymentContract;
+  readonly stores: ArtifactStore[];
+  readonly pipelineRole: iam.Role;
+}
+
+/**
+ * The vendor's CDK app as far as the library goes today: an artifact store per
+ * tooling region and the deployment roles in every target account. A stand-in
+ * pipeline role (on the contract's path) shows what CrossAccountPipeline will use.
+ */
+export function buildVendorApp(outdir?: string): VendorApp {
+  const app = new App({ outdir, analyticsReporting: false });
+  const contract = new DeploymentContract({
+    toolingAccount: DEMO.tooling.account,
+    organizationId: DEMO.organizationId,
+    qualifier: 'shop',
+  });
+
+  const stores = DEMO.tooling.regions.map((region) => {
+    const stack = new Stack(app, `Tooling-${region}`, { env: { account: DEMO.tooling.account, region } });
+    return new ArtifactStore(stack, 'ArtifactStore', { contract });
+  });
+
+  const pipelineRole = new iam.Role(Stack.of(stores[0]), 'StandInPipelineRole', {
+    path: contract.pipelineRolePath,
+    assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+  });
+  stores[0].grantReadWrite(pipelineRole);
+  pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['sts:AssumeRole'],
+    resources: [`arn:aws:iam::*:role/${contract.actionRoleName}`],
+  }));
+
+  const targets = [{ name: 'dev', ...DEMO.dev }, ...DEMO.tenants];
+  for (const target of targets) {
+    const stack = new Stack(app, `Target-${target.name}`, { env: { account: target.account, region: target.region } });
+    new TenantDeploymentRole(stack, 'DeploymentRoles', {
+      contract,
+      executionRoleStatements: [new iam.PolicyStatement({
+        actions: ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes'],
+        resources: [`arn:aws:sns:*:${target.account}:shop-*`],
+      })],
+    });
+  }
+  return { app, contract, stores, pipelineRole };
+}
