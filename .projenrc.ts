@@ -50,6 +50,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 
   jestOptions: {
+    // Jest 29 matches ts-jest 29 and, unlike 30, needs no platform-specific
+    // resolver binaries (unrs-resolver), which the package mirror lacks for
+    // other platforms and which `npm ci` then reports missing from the lock file.
+    jestVersion: '^29',
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
@@ -68,6 +72,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   githubOptions: { mergify: false },
   gitignore: ['/.venv/', '/cdk.out/', '/integ/**/cdk-integ.out.*', '/integ/**/*.snapshot.tmp/', '/.cdk.staging/'],
 });
+
+// 3.8 is the last line without unrs-resolver (see jestVersion above); set after
+// construction because the ESLint component adds its own, newer requirement.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@~3.8.0');
 
 for (const ignored of ['/integ/', '/scripts/', '/demo/', '/.ci/', '/.venv/', '/cdk.out/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(ignored);
