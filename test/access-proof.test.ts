@@ -160,6 +160,26 @@ describe.each(MODES)('$name', (mode) => {
       }, 'Allowed');
     });
 
+    test(`tenant ${tenant}'s action role may make every call a CodePipeline CloudFormation action makes on main-app: allowed`, async () => {
+      const stack = stackArn(tenant, 'main-app');
+      const throughExecutionRole = { 'cloudformation:RoleArn': execRole(tenant).arn };
+      // CREATE_UPDATE, DELETE_ONLY / REPLACE_ON_FAILURE, CHANGE_SET_REPLACE and CHANGE_SET_EXECUTE.
+      for (const action of ['cloudformation:UpdateStack', 'cloudformation:DeleteStack', 'cloudformation:CreateChangeSet']) {
+        await expectDecision({ principal: actionRole(tenant), action, resource: stack, context: throughExecutionRole }, 'Allowed');
+      }
+      for (const action of ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeChangeSet',
+        'cloudformation:ExecuteChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:GetTemplate']) {
+        await expectDecision({ principal: actionRole(tenant), action, resource: stack }, 'Allowed');
+      }
+    });
+
+    test(`tenant ${tenant}'s action role may write artifacts (s3:PutObject, kms:GenerateDataKey): denied`, async () => {
+      await expectDecision({ principal: actionRole(tenant), action: 's3:PutObject', resource: object }, 'ImplicitlyDenied');
+      await expectDecision({ principal: actionRole(tenant), action: 'kms:GenerateDataKey', resource: key.arn, context: VIA_S3 }, 'ImplicitlyDenied');
+      // Control: the same role may read that object.
+      await expectDecision({ principal: actionRole(tenant), action: 's3:GetObject', resource: object }, 'Allowed');
+    });
+
     test(`a role named like the action role in undeclared account ${OUTSIDER} may s3:GetObject or kms:Decrypt: denied`, async () => {
       const impostor = model.externalRole(`arn:aws:iam::${OUTSIDER}:role/${ACTION_ROLE}`, { identity: 'allow-all-tested' });
       await expectDecision({ principal: impostor, action: 's3:GetObject', resource: object }, 'ImplicitlyDenied');

@@ -1,6 +1,7 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ArtifactStore, ArtifactStoreProps, DeploymentContract } from '../src';
 import { accounts, allStatements, measured, synthError, wildcardActions } from './support/policy-inspection';
 import { PolicyQuota } from '../src/shared/policy-size';
@@ -291,6 +292,32 @@ describe('ArtifactStore errors', () => {
   test('autoDeleteObjects without DESTROY is refused', () => {
     expect(() => store({ autoDeleteObjects: true }))
       .toThrow(/autoDeleteObjects = true: .*Fix: also set removalPolicy: RemovalPolicy.DESTROY/);
+  });
+
+  test('a store deployed outside the contract\'s tooling account is refused', () => {
+    const stack = new Stack(new App(), 'Elsewhere', { env: { account: '999999999999', region: 'eu-west-1' } });
+    const contract = new DeploymentContract({ toolingAccount: TOOLING, organizationId: ORG });
+    expect(() => new ArtifactStore(stack, 'Store', { contract })).toThrow(
+      /contract\.toolingAccount = "111111111111": the store's stack deploys to account 999999999999.*Fix: deploy the store in account 111111111111/,
+    );
+  });
+
+  test('an imported store knows its account from the key ARN and refuses grants to other accounts', () => {
+    const tenantStack = new Stack(new App(), 'Tenant', { env: { account: '222222222222', region: 'eu-west-1' } });
+    const imported = ArtifactStore.fromAttributes(tenantStack, 'Imported', {
+      bucketName: 'cdkx-main-artifacts-111111111111-eu-west-1',
+      encryptionKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    });
+    const tenantRole = new iam.Role(tenantStack, 'Role', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') });
+    expect(imported.env.account).toBe(TOOLING);
+    expect(() => imported.grantRead(tenantRole)).toThrow(/grantee = "222222222222": grantRead and grantReadWrite are for principals of the store's account 111111111111/);
+  });
+
+  test('an imported access-log bucket whose policy cannot be changed is flagged', () => {
+    const stack = toolingStack();
+    const logs = s3.Bucket.fromBucketName(stack, 'Logs', 'central-access-logs');
+    new ArtifactStore(stack, 'Store', { contract: new DeploymentContract({ toolingAccount: TOOLING, organizationId: ORG }), serverAccessLogsBucket: logs });
+    Annotations.fromStack(stack).hasWarning('/Tooling/Store', Match.stringLikeRegexp('serverAccessLogsBucket is imported'));
   });
 
   test('grantRead to a principal of another account is refused', () => {

@@ -109,21 +109,32 @@ describe('TenantDeploymentRole options', () => {
     }));
   });
 
-  test('a permissions boundary on both roles, and principals created by the execution role must carry it', () => {
+  test('a permissions boundary on the execution role, and principals it creates must carry it', () => {
     const app = new App();
     const stack = new Stack(app, 'Tenant', { env: { account: TENANT, region: 'eu-west-1' } });
     const boundary = new iam.ManagedPolicy(stack, 'Boundary', { statements: [s3Statement()] });
     new TenantDeploymentRole(stack, 'Roles', { contract: orgContract(), permissionsBoundary: boundary, executionRoleStatements: [s3Statement()] });
     const template = Template.fromStack(stack);
     const boundaryRef = { Ref: Match.stringLikeRegexp('Boundary') };
-    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'cdkx-main-deploy-action', PermissionsBoundary: boundaryRef });
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'cdkx-main-cfn-exec', PermissionsBoundary: boundaryRef });
+    // The action role is not capped by it (the boundary would have to allow the pipeline's actions).
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'cdkx-main-deploy-action', PermissionsBoundary: Match.absent() });
     const deny = allStatements(template.toJSON()).find(({ statement }) => statement.Sid === 'DenyPrincipalsWithoutTheBoundary')!;
     expect(deny.statement).toEqual(expect.objectContaining({
       Effect: 'Deny',
       Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:CreateUser', 'iam:PutUserPermissionsBoundary'],
       Condition: { StringNotEquals: { 'iam:PermissionsBoundary': { Ref: expect.stringMatching(/Boundary/) } } },
     }));
+  });
+
+  test('the action role takes its own boundary', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Tenant', { env: { account: TENANT, region: 'eu-west-1' } });
+    const boundary = new iam.ManagedPolicy(stack, 'ActionBoundary', { statements: [s3Statement()] });
+    new TenantDeploymentRole(stack, 'Roles', { contract: orgContract(), actionRolePermissionsBoundary: boundary, executionRoleStatements: [s3Statement()] });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'cdkx-main-deploy-action', PermissionsBoundary: { Ref: Match.stringLikeRegexp('ActionBoundary') },
+    });
   });
 
   test('managed policies for the execution role are attached to it and not to the action role', () => {
@@ -166,9 +177,9 @@ describe('TenantDeploymentRole errors', () => {
       .toThrow(/executionRoleStatements\[1\] = "\*": grants every action .* Fix: list the service actions your stacks need/);
   });
 
-  test('AdministratorAccess for the execution role is refused', () => {
-    expect(() => tenant({ executionRoleManagedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess')] }))
-      .toThrow(/executionRoleManagedPolicies\[0\] = "AdministratorAccess": the execution role would be able to do anything/);
+  test.each([['AdministratorAccess'], ['IAMFullAccess']])('%s for the execution role is refused', (name) => {
+    expect(() => tenant({ executionRoleManagedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(name)] }))
+      .toThrow(new RegExp(`executionRoleManagedPolicies\\[0\\] = "${name}": the execution role would be able to do anything`));
   });
 
   test('requiring the organization without one in the contract is refused', () => {

@@ -1,6 +1,5 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { IResource, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { IConstruct } from 'constructs';
 import { throwIfProblems } from '../shared/validation';
 
 /** Actions that read artifacts. Spelled out: no wildcard actions anywhere. */
@@ -29,7 +28,7 @@ export interface ArtifactLocation {
  * identity grant is all a same-account principal needs.
  */
 export function grantArtifactAccess(
-  store: IConstruct,
+  store: IResource,
   grantee: iam.IGrantable,
   location: ArtifactLocation,
   write: boolean,
@@ -57,8 +56,8 @@ export function grantArtifactAccess(
  * admit the tenant roles of the contract; an identity grant to a foreign
  * principal would silently do nothing, so refuse it.
  */
-function assertSameAccount(store: IConstruct, grantee: iam.IGrantable): void {
-  const storeAccount = Stack.of(store).account;
+function assertSameAccount(store: IResource, grantee: iam.IGrantable): void {
+  const storeAccount = store.env.account;
   const granteeAccount = grantee.grantPrincipal.principalAccount;
   if (!granteeAccount || Token.isUnresolved(storeAccount) || Token.isUnresolved(granteeAccount)) return;
   if (granteeAccount === storeAccount) return;

@@ -1,9 +1,10 @@
-import { Aws, Duration, Lazy, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, IResource, Lazy, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { grantArtifactAccess } from './artifact-grants';
+import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { addNagSuppressions } from '../shared/nag-suppressions';
@@ -15,12 +16,15 @@ import { checkAccountList, Problem, throwIfProblems } from '../shared/validation
 /**
  * A store of pipeline artifacts: an S3 bucket and the KMS key that encrypts it.
  */
-export interface IArtifactStore extends IConstruct {
+export interface IArtifactStore extends IResource {
   /** The artifact bucket. */
   readonly bucket: s3.IBucket;
   /** The key that encrypts every artifact. */
   readonly encryptionKey: kms.IKey;
-  /** The region of the store; a pipeline takes one store per region it deploys to. */
+  /**
+   * The region of the store; a pipeline takes one store per region it deploys to.
+   * A token when the store's stack is environment-agnostic.
+   */
   readonly region: string;
 
   /** Let a principal of the store's account read artifacts. */
@@ -134,8 +138,8 @@ export class ArtifactStore extends Resource implements IArtifactStore {
   public readonly region: string;
   /** The deployment contract the store serves. */
   public readonly contract: DeploymentContract;
-  /** The bucket receiving server access logs, when the store created it. */
-  public readonly accessLogsBucket?: s3.IBucket;
+  /** The bucket receiving the artifact bucket's server access logs (created, or the one given). */
+  public readonly accessLogsBucket: s3.IBucket;
 
   private readonly readerAccounts: string[];
 
@@ -144,7 +148,7 @@ export class ArtifactStore extends Resource implements IArtifactStore {
     this.contract = props.contract;
     this.readerAccounts = [];
     this.region = Stack.of(this).region;
-    throwIfProblems(this, storeProblems(props));
+    throwIfProblems(this, storeProblems(this, props));
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const autoDeleteObjects = props.autoDeleteObjects ?? false;
@@ -179,7 +183,7 @@ export class ArtifactStore extends Resource implements IArtifactStore {
       autoDeleteObjects,
     });
     this.bucket = bucket;
-    this.logAccessTo(bucket, this.accessLogsBucket);
+    this.logAccessTo(bucket, this.accessLogsBucket, props.serverAccessLogsBucket !== undefined);
 
     this.denyUploadsWithOtherKeys(bucket, key);
     this.admitTenantReaders(bucket, key);
@@ -232,7 +236,7 @@ export class ArtifactStore extends Resource implements IArtifactStore {
     bucket.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'TenantRolesReadArtifacts',
       principals: [new iam.AnyPrincipal()],
-      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      actions: TENANT_OBJECT_READ_ACTIONS,
       resources: [bucket.arnForObjects('*')],
       conditions: readerConditions(scope, roleArnPatterns),
     }));
@@ -242,7 +246,7 @@ export class ArtifactStore extends Resource implements IArtifactStore {
     key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'TenantRolesDecryptArtifactsThroughS3',
       principals: [new iam.AnyPrincipal()],
-      actions: ['kms:Decrypt'],
+      actions: TENANT_KEY_READ_ACTIONS,
       resources: ['*'],
       conditions: decryptConditions,
     }));
@@ -301,21 +305,29 @@ export class ArtifactStore extends Resource implements IArtifactStore {
    * delivery service, so the result does not depend on the app's feature flags
    * (which would otherwise pick a log-delivery ACL that BUCKET_OWNER_ENFORCED forbids).
    */
-  private logAccessTo(bucket: s3.Bucket, logs: s3.IBucket): void {
+  private logAccessTo(bucket: s3.Bucket, logs: s3.IBucket, givenByUser: boolean): void {
     (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
       destinationBucketName: logs.bucketName,
       logFilePrefix: ACCESS_LOG_PREFIX,
     };
-    logs.addToResourcePolicy(new iam.PolicyStatement({
+    // The source ARN is built from the contract's bucket name, not a reference,
+    // so a log bucket in another stack does not depend on this one.
+    const artifactBucketArn = `arn:${Aws.PARTITION}:s3:::${this.contract.artifactBucketName(this.region)}`;
+    const added = logs.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'S3ServerAccessLogDelivery',
       principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
       actions: ['s3:PutObject'],
       resources: [logs.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
       conditions: {
-        ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+        ArnLike: { 'aws:SourceArn': artifactBucketArn },
         StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
       },
     }));
+    if (givenByUser && !added.statementAdded) {
+      Annotations.of(this).addWarningV2('cdk-cross-account-cicd:accessLogsPolicyNotAdded',
+        'serverAccessLogsBucket is imported, so its policy cannot be changed here: allow logging.s3.amazonaws.com ' +
+        `to s3:PutObject under '${ACCESS_LOG_PREFIX}' in it, or S3 will drop the access logs.`);
+    }
   }
 
   private readerProblems(): string[] {
@@ -328,8 +340,18 @@ export class ArtifactStore extends Resource implements IArtifactStore {
   }
 }
 
-function storeProblems(props: ArtifactStoreProps): Problem[] {
+function storeProblems(scope: Construct, props: ArtifactStoreProps): Problem[] {
   const problems = contractProblems(props.contract);
+  const account = Stack.of(scope).account;
+  const tooling = props.contract.toolingAccount;
+  if (!Token.isUnresolved(account) && !Token.isUnresolved(tooling) && account !== tooling) {
+    problems.push({
+      property: 'contract.toolingAccount',
+      value: tooling,
+      reason: `the store's stack deploys to account ${account}, but tenant roles read artifacts only from the contract's tooling account`,
+      fix: `deploy the store in account ${tooling}, or build the contract with toolingAccount '${account}'`,
+    });
+  }
   if (props.contract.organizationId && props.readerAccounts && props.readerAccounts.length > 0) {
     problems.push({
       property: 'readerAccounts',
@@ -356,8 +378,9 @@ class ImportedArtifactStore extends Resource implements IArtifactStore {
   public readonly region: string;
 
   constructor(scope: Construct, id: string, attrs: ArtifactStoreAttributes) {
-    super(scope, id);
-    this.region = attrs.region ?? Stack.of(this).region;
+    // The key ARN tells the store's account and region, so grants know whose it is.
+    super(scope, id, { environmentFromArn: attrs.encryptionKeyArn });
+    this.region = attrs.region ?? this.env.region;
     this.encryptionKey = kms.Key.fromKeyArn(this, 'Key', attrs.encryptionKeyArn);
     this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', {
       bucketName: attrs.bucketName,

@@ -2,6 +2,7 @@ import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GitHubOidcTrust, gitHubTrustProblems, gitHubTrustStatement } from './github-oidc-trust';
+import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { addNagSuppressions } from '../shared/nag-suppressions';
@@ -34,12 +35,23 @@ export interface TenantDeploymentRoleProps {
   readonly executionRoleStatements?: iam.PolicyStatement[];
 
   /**
-   * A permissions boundary for both roles. The execution role may then only
-   * create roles and users that carry the same boundary, and may not remove it.
+   * A permissions boundary for the execution role. It may then only create
+   * roles and users that carry the same boundary, and may not remove it. The
+   * boundary must allow what the stacks create, plus reading and decrypting the
+   * artifacts (s3:GetObject, s3:GetObjectVersion, kms:Decrypt).
    *
    * @default - no boundary
    */
   readonly permissionsBoundary?: iam.IManagedPolicy;
+
+  /**
+   * A permissions boundary for the action role. It must allow everything the
+   * action role is granted (artifact read and decrypt, the CloudFormation stack
+   * actions, iam:PassRole of the execution role), or pipeline actions fail with 403.
+   *
+   * @default - no boundary
+   */
+  readonly actionRolePermissionsBoundary?: iam.IManagedPolicy;
 
   /**
    * An external id callers must present (`sts:ExternalId`). CodePipeline cannot
@@ -93,6 +105,9 @@ const STACK_READ_ACTIONS = [
   'cloudformation:DeleteChangeSet',
 ];
 
+/** AWS managed policies that amount to administrator access (IAMFullAccess can grant itself anything). */
+const ADMIN_EQUIVALENT_POLICIES = ['AdministratorAccess', 'IAMFullAccess'];
+
 /** IAM actions on the two tenant roles that would let a deployment rewrite its own permissions. */
 const SELF_MODIFICATION_ACTIONS = [
   'iam:AttachRolePolicy',
@@ -104,6 +119,8 @@ const SELF_MODIFICATION_ACTIONS = [
   'iam:DeleteRolePermissionsBoundary',
   'iam:DeleteRole',
   'iam:UpdateRole',
+  'iam:TagRole',
+  'iam:UntagRole',
 ];
 
 /**
@@ -116,7 +133,9 @@ const SELF_MODIFICATION_ACTIONS = [
  *   names start with the contract's prefix, only through the execution role,
  *   and passes the execution role to CloudFormation;
  * - the **execution role**, assumed by CloudFormation, with exactly the
- *   permissions the user declares, and passable only by the action role.
+ *   permissions the user declares. The action role is the only role this
+ *   construct lets pass it; principals of the target account that may pass any
+ *   role (`iam:PassRole` on `*`) can pass it too, so restrict those with an SCP.
  */
 export class TenantDeploymentRole extends Construct {
   /** ARN of the action role of `contract` in `account`, without a reference to its stack. */
@@ -152,7 +171,8 @@ export class TenantDeploymentRole extends Construct {
     for (const statement of props.executionRoleStatements ?? []) {
       this.executionRole.addToPrincipalPolicy(statement);
     }
-    // Nested stack templates and assets are read from the artifacts with this role.
+    // Resources that CloudFormation creates with this role may fetch files of the
+    // artifact themselves (e.g. Lambda code referenced with Fn::GetArtifactAtt).
     this.executionRole.addToPrincipalPolicy(this.readArtifactObjects());
     this.executionRole.addToPrincipalPolicy(this.decryptArtifacts());
     this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -169,7 +189,7 @@ export class TenantDeploymentRole extends Construct {
       roleName: contract.actionRoleName,
       description: `Assumed by the pipelines of deployment contract '${contract.qualifier}' in account ${contract.toolingAccount}`,
       assumedBy: this.pipelinePrincipal(props),
-      permissionsBoundary: props.permissionsBoundary,
+      permissionsBoundary: props.actionRolePermissionsBoundary,
       maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
     });
     if (props.gitHubOidc) {
@@ -234,7 +254,7 @@ export class TenantDeploymentRole extends Construct {
     const bucketPattern = artifactBucketNamePattern(this.contract.qualifier, this.contract.toolingAccount);
     return new iam.PolicyStatement({
       sid: 'ReadArtifacts',
-      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      actions: TENANT_OBJECT_READ_ACTIONS,
       resources: [`arn:${Aws.PARTITION}:s3:::${bucketPattern}/*`],
       conditions: { StringEquals: { 'aws:ResourceAccount': this.contract.toolingAccount } },
     });
@@ -244,7 +264,7 @@ export class TenantDeploymentRole extends Construct {
   private decryptArtifacts(): iam.PolicyStatement {
     return new iam.PolicyStatement({
       sid: 'DecryptArtifactsThroughS3',
-      actions: ['kms:Decrypt'],
+      actions: TENANT_KEY_READ_ACTIONS,
       resources: [`arn:${Aws.PARTITION}:kms:*:${this.contract.toolingAccount}:key/*`],
       conditions: {
         'ForAnyValue:StringEquals': { 'kms:ResourceAliases': this.contract.artifactKeyAliasName },
@@ -329,10 +349,12 @@ function roleProblems(scope: Construct, props: TenantDeploymentRoleProps): Probl
   });
   const stack = Stack.of(scope);
   (props.executionRoleManagedPolicies ?? []).forEach((policy, index) => {
-    if (JSON.stringify(stack.resolve(policy.managedPolicyArn)).includes(':iam::aws:policy/AdministratorAccess"')) {
+    const arn = JSON.stringify(stack.resolve(policy.managedPolicyArn));
+    const adminEquivalent = ADMIN_EQUIVALENT_POLICIES.find((name) => arn.includes(`:iam::aws:policy/${name}"`));
+    if (adminEquivalent) {
       problems.push({
         property: `executionRoleManagedPolicies[${index}]`,
-        value: 'AdministratorAccess',
+        value: adminEquivalent,
         reason: 'the execution role would be able to do anything in the account, and so would every commit that reaches the pipeline',
         fix: 'attach managed policies scoped to the services your stacks create (PowerUserAccess is not scoped either); if you accept the risk, add it yourself with executionRole.addManagedPolicy()',
       });
