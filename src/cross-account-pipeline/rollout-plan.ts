@@ -1,0 +1,425 @@
+/**
+ * Which target deploys in which wave, CodePipeline stage and pipeline.
+ *
+ * Pure arithmetic with no CDK imports: `CrossAccountPipeline` renders the plan
+ * into pipelines, and `renderRolloutMarkdown` renders it for humans.
+ *
+ * The rules:
+ * - the targets of a user stage (Dev, Test, Prod, ...) deploy in waves of at most
+ *   `waveSize` parallel actions, one CodePipeline stage per wave;
+ * - an approval is its own CodePipeline stage, right before the first wave of its
+ *   user stage, and always in the same pipeline as that wave;
+ * - pipeline 0 (release) starts with Source and Build, every later pipeline
+ *   (continuation) with one Source stage fed by the released artifact, and every
+ *   pipeline but the last ends with a Handoff stage to the next one;
+ * - a pipeline holds at most `stagesPerPipeline` stages (all of them counted) and
+ *   `maxActionsPerPipeline` deploy actions; waves keep their order across pipelines.
+ *
+ * Packing is greedy, which is optimal here: the deploy stages form one ordered
+ * sequence and each pipeline takes the longest prefix that fits.
+ */
+import { checkAccountId, checkNameLength, describeProblem, Problem } from '../shared/validation';
+
+export interface PlanTarget {
+  /** Becomes the CodePipeline action name, so `[A-Za-z0-9.@_-]{1,100}`, unique across all stages. */
+  readonly id: string;
+  readonly account: string;
+  readonly region: string;
+  /** CloudFormation parameter overrides of this target (at most 1,024 bytes as JSON). */
+  readonly parameters?: Record<string, string>;
+}
+
+export interface PlanStageInput {
+  readonly name: string;
+  readonly targets: PlanTarget[];
+  /** A manual approval before the first wave of this stage. */
+  readonly approval?: boolean;
+}
+
+export interface PlanLimits {
+  /** CodePipeline stages per pipeline, Source, Build and Handoff included. */
+  readonly stagesPerPipeline: number;
+  /** CodePipeline actions per stage. */
+  readonly actionsPerStage: number;
+  /** Targets deployed in parallel in one wave (one CodePipeline stage). */
+  readonly waveSize: number;
+  /** Deploy actions of one pipeline, to keep its template well under CloudFormation's 1 MB. */
+  readonly maxActionsPerPipeline: number;
+}
+
+export const DEFAULT_LIMITS: PlanLimits = {
+  stagesPerPipeline: 50,
+  actionsPerStage: 50,
+  waveSize: 50,
+  maxActionsPerPipeline: 1000,
+};
+
+export interface PlannedWave {
+  readonly kind: 'wave';
+  /** CodePipeline stage name, for example `Prod-Wave-003-of-100`. */
+  readonly stageName: string;
+  readonly userStage: string;
+  /** 1-based, within the user stage. */
+  readonly wave: number;
+  /** Waves of the user stage. */
+  readonly waves: number;
+  readonly targets: PlanTarget[];
+}
+
+export interface PlannedApproval {
+  readonly kind: 'approval';
+  /** CodePipeline stage name, for example `Approve-Prod`. */
+  readonly stageName: string;
+  readonly userStage: string;
+}
+
+export type PlannedStage = PlannedWave | PlannedApproval;
+
+export interface PlannedPipeline {
+  /** 0 is the release pipeline; each later one is fed by the one before. */
+  readonly index: number;
+  readonly role: 'release' | 'continuation';
+  /** Approval and wave stages only, in order; not Source, Build or Handoff. */
+  readonly stages: PlannedStage[];
+  /** Every CodePipeline stage, Source, Build and Handoff included. */
+  readonly stageCount: number;
+  /** Deploy actions (one per target). */
+  readonly actionCount: number;
+  /** Ends with a Handoff stage feeding pipeline `index + 1`. */
+  readonly handsOff: boolean;
+}
+
+export interface RolloutPlan {
+  readonly pipelines: PlannedPipeline[];
+  readonly targetCount: number;
+  readonly limits: PlanLimits;
+}
+
+/** Names of the fixed stages the renderer adds around the planned ones. */
+export const SOURCE_STAGE_NAME = 'Source';
+export const BUILD_STAGE_NAME = 'Build';
+export const HANDOFF_STAGE_NAME = 'Handoff';
+
+/** CodePipeline stage and action names. */
+const CODEPIPELINE_NAME = /^[A-Za-z0-9.@_-]+$/;
+const CODEPIPELINE_NAME_LIMIT = 100;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const PARAMETER_OVERRIDES_LIMIT = 1024;
+/** Adjustable CodePipeline quotas never go above this here. */
+const QUOTA_CEILING = 100;
+/** Source, Build, one wave, Handoff. */
+const MIN_STAGES_PER_PIPELINE = 4;
+
+export function waveStageName(userStage: string, wave: number, waves: number): string {
+  const width = String(waves).length;
+  return `${userStage}-Wave-${String(wave).padStart(width, '0')}-of-${waves}`;
+}
+
+export function approvalStageName(userStage: string): string {
+  return `Approve-${userStage}`;
+}
+
+/** Every problem with the input, property paths as the user wrote them (`stages[2].targets[7].account`). */
+export function planProblems(stages: PlanStageInput[], limits: PlanLimits): Problem[] {
+  const problems = limitProblems(limits);
+  const waveSizeValid = problems.every((p) => p.property !== 'limits.waveSize');
+  if (stages.length === 0) {
+    problems.push({
+      property: 'stages',
+      value: [],
+      reason: 'a pipeline needs at least one stage to deploy to',
+      fix: "add a stage, for example { name: 'Dev', targets: [{ id: 'dev', account: '111111111111', region: 'eu-west-1' }] }",
+    });
+  }
+  const stageNames = new Map<string, number>();
+  const generatedNames = new Map<string, number>();
+  const targetIds = new Map<string, string>();
+  stages.forEach((stage, i) => {
+    const property = `stages[${i}]`;
+    problems.push(...stageNameProblems(`${property}.name`, stage.name));
+    const first = stageNames.get(stage.name);
+    if (first !== undefined) {
+      problems.push({
+        property: `${property}.name`,
+        value: stage.name,
+        reason: `duplicate of stages[${first}].name`,
+        fix: 'give each stage its own name',
+      });
+    } else {
+      stageNames.set(stage.name, i);
+    }
+    if (stage.targets.length === 0) {
+      problems.push({
+        property: `${property}.targets`,
+        value: [],
+        reason: 'a stage without targets would be an empty CodePipeline stage, which CodePipeline rejects',
+        fix: 'add at least one target to the stage, or remove the stage',
+      });
+    } else if (waveSizeValid && first === undefined && CODEPIPELINE_NAME.test(stage.name)) {
+      problems.push(...generatedNameProblems(`${property}.name`, stage, limits.waveSize, generatedNames, i));
+    }
+    stage.targets.forEach((target, j) => {
+      problems.push(...targetProblems(`${property}.targets[${j}]`, target, targetIds));
+    });
+  });
+  return problems;
+}
+
+/** Plans the rollout; throws an Error listing every problem of the input. */
+export function planRollout(stages: PlanStageInput[], limits: Partial<PlanLimits> = {}): RolloutPlan {
+  const resolved = resolveLimits(limits);
+  const problems = planProblems(stages, resolved);
+  if (problems.length > 0) {
+    throw new Error(`invalid rollout plan:\n${problems.map((p) => `  - ${describeProblem(p)}`).join('\n')}`);
+  }
+  const pipelines = pack(blocksOf(stages, resolved.waveSize), resolved);
+  const targetCount = stages.reduce((sum, stage) => sum + stage.targets.length, 0);
+  return { pipelines, targetCount, limits: resolved };
+}
+
+/** Every target, in deployment order. */
+export function targetsOf(plan: RolloutPlan): PlanTarget[] {
+  const targets: PlanTarget[] = [];
+  for (const pipeline of plan.pipelines) {
+    for (const stage of pipeline.stages) {
+      if (stage.kind === 'wave') targets.push(...stage.targets);
+    }
+  }
+  return targets;
+}
+
+/**
+ * Defaults for what the user left out. `waveSize` defaults to the smaller of 50
+ * and `actionsPerStage`, so lowering `actionsPerStage` alone stays valid.
+ */
+function resolveLimits(limits: Partial<PlanLimits>): PlanLimits {
+  const actionsPerStage = limits.actionsPerStage ?? DEFAULT_LIMITS.actionsPerStage;
+  return {
+    stagesPerPipeline: limits.stagesPerPipeline ?? DEFAULT_LIMITS.stagesPerPipeline,
+    actionsPerStage,
+    waveSize: limits.waveSize ?? Math.min(DEFAULT_LIMITS.waveSize, actionsPerStage),
+    maxActionsPerPipeline: limits.maxActionsPerPipeline ?? DEFAULT_LIMITS.maxActionsPerPipeline,
+  };
+}
+
+function limitProblems(limits: PlanLimits): Problem[] {
+  const problems: Problem[] = [];
+  const { stagesPerPipeline, actionsPerStage, waveSize, maxActionsPerPipeline } = limits;
+  if (!isIntegerIn(stagesPerPipeline, MIN_STAGES_PER_PIPELINE, QUOTA_CEILING)) {
+    problems.push({
+      property: 'limits.stagesPerPipeline',
+      value: stagesPerPipeline,
+      reason: `must be a whole number from ${MIN_STAGES_PER_PIPELINE} (Source, Build, one wave and Handoff) to ${QUOTA_CEILING}`,
+      fix: 'use the CodePipeline quota "stages per pipeline" of the tooling account (50 unless raised)',
+    });
+  }
+  const actionsValid = isIntegerIn(actionsPerStage, 1, QUOTA_CEILING);
+  if (!actionsValid) {
+    problems.push({
+      property: 'limits.actionsPerStage',
+      value: actionsPerStage,
+      reason: `must be a whole number from 1 to ${QUOTA_CEILING}`,
+      fix: 'use the CodePipeline quota "actions per stage" of the tooling account (50, or 100 where AWS raised it)',
+    });
+  }
+  if (!isIntegerIn(waveSize, 1, Infinity)) {
+    problems.push({
+      property: 'limits.waveSize',
+      value: waveSize,
+      reason: 'must be a whole number of at least 1',
+      fix: 'set how many targets deploy in parallel, for example 50',
+    });
+  } else if (actionsValid && waveSize > actionsPerStage) {
+    problems.push({
+      property: 'limits.waveSize',
+      value: waveSize,
+      reason: `a wave is one CodePipeline stage, which holds at most actionsPerStage (${actionsPerStage}) actions`,
+      fix: `set waveSize to ${actionsPerStage} or less, or raise actionsPerStage if the account's quota allows`,
+    });
+  }
+  if (!isIntegerIn(maxActionsPerPipeline, 1, Infinity) || (isIntegerIn(waveSize, 1, Infinity) && maxActionsPerPipeline < waveSize)) {
+    problems.push({
+      property: 'limits.maxActionsPerPipeline',
+      value: maxActionsPerPipeline,
+      reason: `must be a whole number of at least waveSize (${waveSize}), so that one wave fits in a pipeline`,
+      fix: `set maxActionsPerPipeline to ${Math.max(1, waveSize)} or more (default ${DEFAULT_LIMITS.maxActionsPerPipeline})`,
+    });
+  }
+  return problems;
+}
+
+function isIntegerIn(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
+function stageNameProblems(property: string, name: string): Problem[] {
+  if (!CODEPIPELINE_NAME.test(name)) {
+    return [{
+      property,
+      value: name,
+      reason: "a stage name may hold only letters, digits, '.', '@', '_' and '-' (it becomes part of CodePipeline stage names)",
+      fix: "use a name such as 'Prod' or 'eu-prod'",
+    }];
+  }
+  return [];
+}
+
+/**
+ * The CodePipeline stage names made from a user stage name: each within 100
+ * characters ('-Wave-1-of-1' is longer than 'Approve-'), and none equal to one made from another stage (for example the
+ * approval of 'X-Wave-1-of-1' and the only wave of 'Approve-X').
+ */
+function generatedNameProblems(
+  property: string, stage: PlanStageInput, waveSize: number, seen: Map<string, number>, index: number,
+): Problem[] {
+  const waves = Math.ceil(stage.targets.length / waveSize);
+  const fix = 'use a shorter stage name';
+  // The longest name: wave names are padded to one length, and longer than the approval's.
+  const longest = waveStageName(stage.name, waves, waves);
+  const problems = checkNameLength(property, stage.name, longest, 'the CodePipeline stage name', CODEPIPELINE_NAME_LIMIT, fix);
+  const names = stage.approval ? [approvalStageName(stage.name)] : [];
+  for (let wave = 1; wave <= waves; wave++) names.push(waveStageName(stage.name, wave, waves));
+  for (const name of names) {
+    const other = seen.get(name);
+    if (other !== undefined && other !== index) {
+      problems.push({
+        property,
+        value: stage.name,
+        reason: `makes the CodePipeline stage name '${name}', which stages[${other}] makes too`,
+        fix: 'rename one of the two stages',
+      });
+      break;
+    }
+    seen.set(name, index);
+  }
+  return problems;
+}
+
+function targetProblems(property: string, target: PlanTarget, seenIds: Map<string, string>): Problem[] {
+  const problems: Problem[] = [];
+  const { id, account, region, parameters } = target;
+  if (!CODEPIPELINE_NAME.test(id)) {
+    problems.push({
+      property: `${property}.id`,
+      value: id,
+      reason: "a target id becomes a CodePipeline action name, which holds 1 to 100 letters, digits, '.', '@', '_' or '-'",
+      fix: "use an id such as 'tenant-0042' or 'acme.prod'",
+    });
+  } else if (id.length > CODEPIPELINE_NAME_LIMIT) {
+    problems.push({
+      property: `${property}.id`,
+      value: id,
+      reason: `${id.length} characters, over the CodePipeline action name limit of ${CODEPIPELINE_NAME_LIMIT}`,
+      fix: `use an id of at most ${CODEPIPELINE_NAME_LIMIT} characters`,
+    });
+  }
+  const first = seenIds.get(id);
+  if (first !== undefined) {
+    problems.push({
+      property: `${property}.id`,
+      value: id,
+      reason: `duplicate of ${first}.id (action names must be unique, and so must the deployments they stand for)`,
+      fix: 'give each target its own id, across all stages',
+    });
+  } else {
+    seenIds.set(id, property);
+  }
+  if (account === '' || account === undefined) {
+    problems.push({
+      property: `${property}.account`,
+      value: account,
+      reason: 'missing',
+      fix: 'set the 12-digit id of the account the target deploys to',
+    });
+  } else {
+    problems.push(...checkAccountId(`${property}.account`, account));
+  }
+  if (region === '' || region === undefined) {
+    problems.push({
+      property: `${property}.region`,
+      value: region,
+      reason: 'missing',
+      fix: "set the region the target deploys to, for example 'eu-west-1'",
+    });
+  } else if (!REGION.test(region)) {
+    problems.push({
+      property: `${property}.region`,
+      value: region,
+      reason: 'not an AWS region code (the pipeline needs a concrete region to place an artifact store there)',
+      fix: "use a region code such as 'eu-west-1' or 'us-gov-west-1'",
+    });
+  }
+  if (parameters !== undefined) {
+    const bytes = Buffer.byteLength(JSON.stringify(parameters), 'utf8');
+    if (bytes > PARAMETER_OVERRIDES_LIMIT) {
+      problems.push({
+        property: `${property}.parameters`,
+        value: parameters,
+        reason: `target '${id}' has parameter overrides of ${bytes} bytes as JSON, over CodePipeline's ParameterOverrides limit of ${PARAMETER_OVERRIDES_LIMIT} bytes`,
+        fix: 'pass fewer or shorter parameters; keep large values in SSM Parameter Store and pass their names',
+      });
+    }
+  }
+  return problems;
+}
+
+/** What must stay in one pipeline: one wave, or an approval with the first wave after it. */
+interface Block {
+  readonly stages: PlannedStage[];
+  readonly actions: number;
+}
+
+function blocksOf(stages: PlanStageInput[], waveSize: number): Block[] {
+  const blocks: Block[] = [];
+  for (const stage of stages) {
+    const waves = Math.ceil(stage.targets.length / waveSize);
+    for (let wave = 1; wave <= waves; wave++) {
+      const targets = stage.targets.slice((wave - 1) * waveSize, wave * waveSize);
+      const planned: PlannedWave = { kind: 'wave', stageName: waveStageName(stage.name, wave, waves), userStage: stage.name, wave, waves, targets };
+      const approval: PlannedApproval[] = stage.approval && wave === 1
+        ? [{ kind: 'approval', stageName: approvalStageName(stage.name), userStage: stage.name }]
+        : [];
+      blocks.push({ stages: [...approval, planned], actions: targets.length });
+    }
+  }
+  return blocks;
+}
+
+/**
+ * Greedy packing: a block goes into the current pipeline if the pipeline, with
+ * room kept for a Handoff stage when more blocks follow, stays within both limits.
+ * Validation guarantees any block fits an empty continuation pipeline
+ * (Source + approval + wave + Handoff = 4 stages). The release pipeline may end up
+ * with no deploy stage (Source, Build, Handoff) when stagesPerPipeline is 4 and
+ * the first stage has an approval.
+ */
+function pack(blocks: Block[], limits: PlanLimits): PlannedPipeline[] {
+  const pipelines: PlannedPipeline[] = [];
+  let stages: PlannedStage[] = [];
+  let actions = 0;
+  const close = (handsOff: boolean): void => {
+    const index = pipelines.length;
+    const fixed = (index === 0 ? 2 : 1) + (handsOff ? 1 : 0);
+    pipelines.push({
+      index,
+      role: index === 0 ? 'release' : 'continuation',
+      stages,
+      stageCount: fixed + stages.length,
+      actionCount: actions,
+      handsOff,
+    });
+    stages = [];
+    actions = 0;
+  };
+  blocks.forEach((block, b) => {
+    const head = pipelines.length === 0 ? 2 : 1;
+    const handoff = b < blocks.length - 1 ? 1 : 0;
+    const fits = head + stages.length + block.stages.length + handoff <= limits.stagesPerPipeline
+      && actions + block.actions <= limits.maxActionsPerPipeline;
+    if (!fits) close(true);
+    stages.push(...block.stages);
+    actions += block.actions;
+  });
+  close(false);
+  return pipelines;
+}

@@ -1,0 +1,131 @@
+/**
+ * A rollout plan as Markdown: a summary line, a Mermaid flowchart of the
+ * pipelines and their stages, and a table with one row per target in
+ * deployment order. Pure string building, deterministic, no CDK imports.
+ */
+import {
+  BUILD_STAGE_NAME, HANDOFF_STAGE_NAME, PlannedPipeline, PlannedStage, RolloutPlan, SOURCE_STAGE_NAME,
+} from './rollout-plan';
+
+export interface RolloutReportOptions {
+  /** Heading of the document. @default 'Rollout plan' */
+  readonly title?: string;
+  /** Rows of the target table; the rest is summarized in a note. @default 10000 */
+  readonly maxTargetsListed?: number;
+}
+
+const DEFAULT_MAX_TARGETS_LISTED = 10_000;
+
+export function renderRolloutMarkdown(plan: RolloutPlan, options: RolloutReportOptions = {}): string {
+  const title = oneLine(options.title ?? 'Rollout plan');
+  const maxRows = Math.max(0, Math.floor(options.maxTargetsListed ?? DEFAULT_MAX_TARGETS_LISTED));
+  return [
+    `# ${title}`,
+    '',
+    summary(plan),
+    '',
+    '```mermaid',
+    ...flowchart(plan),
+    '```',
+    '',
+    ...targetTable(plan, maxRows),
+  ].join('\n') + '\n';
+}
+
+function summary(plan: RolloutPlan): string {
+  const stages = plan.pipelines.reduce((sum, p) => sum + p.stageCount, 0);
+  const all = plan.pipelines.flatMap((p) => p.stages);
+  const waves = all.filter((s) => s.kind === 'wave').length;
+  const approvals = all.length - waves;
+  return [
+    count(plan.targetCount, 'target'),
+    count(plan.pipelines.length, 'pipeline'),
+    count(stages, 'CodePipeline stage'),
+    count(waves, 'wave'),
+    count(approvals, 'approval'),
+  ].join(', ') + '.';
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Every CodePipeline stage of a pipeline as [name, label], fixed ones included. */
+function stageLabels(pipeline: PlannedPipeline): Array<[string, string]> {
+  const labels: Array<[string, string]> = [[SOURCE_STAGE_NAME, SOURCE_STAGE_NAME]];
+  if (pipeline.role === 'release') labels.push([BUILD_STAGE_NAME, BUILD_STAGE_NAME]);
+  for (const stage of pipeline.stages) labels.push([stage.stageName, stageLabel(stage)]);
+  if (pipeline.handsOff) labels.push([HANDOFF_STAGE_NAME, HANDOFF_STAGE_NAME]);
+  return labels;
+}
+
+function stageLabel(stage: PlannedStage): string {
+  return stage.kind === 'wave'
+    ? `${stage.stageName} (${count(stage.targets.length, 'target')})`
+    : `${stage.stageName} (manual approval)`;
+}
+
+function flowchart(plan: RolloutPlan): string[] {
+  const lines = ['flowchart LR'];
+  for (const pipeline of plan.pipelines) {
+    const p = pipeline.index;
+    const labels = stageLabels(pipeline);
+    lines.push(`  subgraph P${p} ["${mermaidText(`Pipeline ${p} (${pipeline.role})`)}"]`);
+    labels.forEach(([, label], s) => lines.push(`    P${p}S${s}["${mermaidText(label)}"]`));
+    for (let s = 1; s < labels.length; s++) lines.push(`    P${p}S${s - 1} --> P${p}S${s}`);
+    lines.push('  end');
+  }
+  for (const pipeline of plan.pipelines) {
+    if (!pipeline.handsOff) continue;
+    const last = stageLabels(pipeline).length - 1;
+    lines.push(`  P${pipeline.index}S${last} -.->|artifact| P${pipeline.index + 1}S0`);
+  }
+  return lines;
+}
+
+function targetTable(plan: RolloutPlan, maxRows: number): string[] {
+  const lines = [
+    '| # | User stage | Wave | Pipeline | CodePipeline stage | Target | Account | Region |',
+    '| ---: | --- | --- | ---: | --- | --- | --- | --- |',
+  ];
+  let order = 0;
+  for (const pipeline of plan.pipelines) {
+    for (const stage of pipeline.stages) {
+      if (stage.kind !== 'wave') continue;
+      for (const target of stage.targets) {
+        order++;
+        if (order > maxRows) continue;
+        lines.push('| ' + [
+          String(order), stage.userStage, `${stage.wave} of ${stage.waves}`, String(pipeline.index),
+          stage.stageName, target.id, target.account, target.region,
+        ].map(cell).join(' | ') + ' |');
+      }
+    }
+  }
+  if (order > maxRows) {
+    lines.push('', `Showing the first ${maxRows} of ${order} targets; ${order - maxRows} more are not listed.`);
+  }
+  return lines;
+}
+
+/** Text for a quoted Mermaid label: entity codes for what would end the label or start markup. */
+function mermaidText(text: string): string {
+  return oneLine(text)
+    .replace(/#/g, '#35;')
+    .replace(/"/g, '#quot;')
+    .replace(/</g, '#60;')
+    .replace(/>/g, '#62;');
+}
+
+/** Text for a Markdown table cell. */
+function cell(text: string): string {
+  return oneLine(text)
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/`/g, '\\`');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}

@@ -1,0 +1,444 @@
+import {
+  DEFAULT_LIMITS, PlanLimits, planProblems, planRollout, PlannedPipeline, PlannedWave, PlanStageInput, PlanTarget, targetsOf,
+} from '../src/cross-account-pipeline/rollout-plan';
+import { describeProblem } from '../src/shared/validation';
+
+/** `count` targets with ids `<prefix>-0001`..., accounts 100000000001... */
+function targets(prefix: string, count: number, region = 'eu-west-1'): PlanTarget[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}-${String(i + 1).padStart(4, '0')}`,
+    account: String(100000000000 + i + 1),
+    region,
+  }));
+}
+
+function wavesOf(pipeline: PlannedPipeline): PlannedWave[] {
+  return pipeline.stages.filter((s): s is PlannedWave => s.kind === 'wave');
+}
+
+function stageNames(pipeline: PlannedPipeline): string[] {
+  return pipeline.stages.map((s) => s.stageName);
+}
+
+/** Asserts what must hold for every plan, whatever its size. */
+function expectWithinLimits(stages: PlanStageInput[], limits: PlanLimits, pipelines: PlannedPipeline[]): void {
+  const all = stages.flatMap((s) => s.targets);
+  pipelines.forEach((pipeline, i) => {
+    expect(pipeline.index).toBe(i);
+    expect(pipeline.role).toBe(i === 0 ? 'release' : 'continuation');
+    expect(pipeline.handsOff).toBe(i < pipelines.length - 1);
+    const fixed = (i === 0 ? 2 : 1) + (pipeline.handsOff ? 1 : 0);
+    expect(pipeline.stageCount).toBe(fixed + pipeline.stages.length);
+    expect(pipeline.stageCount).toBeLessThanOrEqual(limits.stagesPerPipeline);
+    expect(pipeline.actionCount).toBe(wavesOf(pipeline).reduce((sum, w) => sum + w.targets.length, 0));
+    expect(pipeline.actionCount).toBeLessThanOrEqual(limits.maxActionsPerPipeline);
+    for (const wave of wavesOf(pipeline)) {
+      expect(wave.targets.length).toBeGreaterThan(0);
+      expect(wave.targets.length).toBeLessThanOrEqual(limits.waveSize);
+      expect(wave.targets.length).toBeLessThanOrEqual(limits.actionsPerStage);
+    }
+  });
+  const names = pipelines.flatMap(stageNames);
+  expect(new Set(names).size).toBe(names.length);
+  names.forEach((name) => expect(name).toMatch(/^[A-Za-z0-9.@_-]{1,100}$/));
+  // Every target exactly once, in input order (same objects).
+  const planned = targetsOf({ pipelines, targetCount: all.length, limits });
+  expect(planned.length).toBe(all.length);
+  planned.forEach((target, i) => expect(target).toBe(all[i]));
+}
+
+describe('planRollout', () => {
+  test('one target: one pipeline of Source, Build and one wave, no handoff', () => {
+    const stages = [{ name: 'Dev', targets: targets('dev', 1) }];
+    const plan = planRollout(stages);
+    expect(plan.targetCount).toBe(1);
+    expect(plan.limits).toEqual(DEFAULT_LIMITS);
+    expect(plan.pipelines).toEqual([{
+      index: 0,
+      role: 'release',
+      stages: [{ kind: 'wave', stageName: 'Dev-Wave-1-of-1', userStage: 'Dev', wave: 1, waves: 1, targets: stages[0].targets }],
+      stageCount: 3,
+      actionCount: 1,
+      handsOff: false,
+    }]);
+  });
+
+  test('Dev(2), Test(3), Prod(120, approval) with waveSize 50: Prod in 3 waves after its approval, one pipeline', () => {
+    const stages: PlanStageInput[] = [
+      { name: 'Dev', targets: targets('dev', 2) },
+      { name: 'Test', targets: targets('test', 3) },
+      { name: 'Prod', targets: targets('prod', 120), approval: true },
+    ];
+    const plan = planRollout(stages, { waveSize: 50 });
+    expect(plan.pipelines).toHaveLength(1);
+    const [pipeline] = plan.pipelines;
+    expect(stageNames(pipeline)).toEqual([
+      'Dev-Wave-1-of-1', 'Test-Wave-1-of-1', 'Approve-Prod', 'Prod-Wave-1-of-3', 'Prod-Wave-2-of-3', 'Prod-Wave-3-of-3',
+    ]);
+    expect(wavesOf(pipeline).map((w) => w.targets.length)).toEqual([2, 3, 50, 50, 20]);
+    expect(wavesOf(pipeline).map((w) => `${w.userStage} ${w.wave}/${w.waves}`)).toEqual(['Dev 1/1', 'Test 1/1', 'Prod 1/3', 'Prod 2/3', 'Prod 3/3']);
+    expect(pipeline.stages[2]).toEqual({ kind: 'approval', stageName: 'Approve-Prod', userStage: 'Prod' });
+    expect(pipeline.stageCount).toBe(2 + 6);
+    expect(pipeline.actionCount).toBe(125);
+    expect(pipeline.handsOff).toBe(false);
+    expect(targetsOf(plan).map((t) => t.id)).toEqual(stages.flatMap((s) => s.targets.map((t) => t.id)));
+    expectWithinLimits(stages, plan.limits, plan.pipelines);
+  });
+
+  test('5,000 targets in Prod with default limits: 5 pipelines of 20 waves, each within every limit', () => {
+    const stages = [{ name: 'Prod', targets: targets('tenant', 5000) }];
+    const plan = planRollout(stages);
+    const { stagesPerPipeline, maxActionsPerPipeline, waveSize } = DEFAULT_LIMITS;
+
+    // The arithmetic: 100 waves of 50; a pipeline holds the fewer of
+    // maxActionsPerPipeline / waveSize waves (1000 / 50 = 20) and the stages left
+    // after Source, Build and Handoff (47 for the release pipeline, 48 after).
+    const waves = Math.ceil(5000 / waveSize);
+    const releaseWaves = Math.min(Math.floor(maxActionsPerPipeline / waveSize), stagesPerPipeline - 3);
+    const continuationWaves = Math.min(Math.floor(maxActionsPerPipeline / waveSize), stagesPerPipeline - 2);
+    const expected = 1 + Math.ceil((waves - releaseWaves) / continuationWaves);
+    expect(waves).toBe(100);
+    expect(expected).toBe(5);
+    expect(plan.pipelines).toHaveLength(expected);
+    expect(plan.pipelines).toHaveLength(5);
+
+    expect(plan.pipelines.map((p) => wavesOf(p).length)).toEqual([20, 20, 20, 20, 20]);
+    expect(plan.pipelines.map((p) => p.actionCount)).toEqual([1000, 1000, 1000, 1000, 1000]);
+    expect(plan.pipelines.map((p) => p.stageCount)).toEqual([23, 22, 22, 22, 21]);
+    expect(plan.pipelines.map((p) => p.handsOff)).toEqual([true, true, true, true, false]);
+    expect(plan.pipelines[1].stages[0].stageName).toBe('Prod-Wave-021-of-100');
+    expect(plan.pipelines[4].stages[19].stageName).toBe('Prod-Wave-100-of-100');
+    // Wave numbers continue across the chain.
+    expect(plan.pipelines.flatMap(wavesOf).map((w) => w.wave)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(plan.targetCount).toBe(5000);
+    expectWithinLimits(stages, plan.limits, plan.pipelines);
+  });
+
+  test('raised limits: actionsPerStage and waveSize 100 halve the waves', () => {
+    const prod = [{ name: 'Prod', targets: targets('prod', 120) }];
+    expect(planRollout(prod).pipelines[0].stages.map((s) => (s as PlannedWave).targets.length)).toEqual([50, 50, 20]);
+    const raised = planRollout(prod, { actionsPerStage: 100, waveSize: 100 });
+    expect(raised.pipelines[0].stages.map((s) => s.stageName)).toEqual(['Prod-Wave-1-of-2', 'Prod-Wave-2-of-2']);
+    expect(raised.pipelines[0].stages.map((s) => (s as PlannedWave).targets.length)).toEqual([100, 20]);
+
+    const many = [{ name: 'Prod', targets: targets('tenant', 5000) }];
+    const plan = planRollout(many, { actionsPerStage: 100, waveSize: 100 });
+    expect(plan.pipelines.flatMap(wavesOf)).toHaveLength(50);
+    // 1,000 actions per pipeline still bound it: 10 waves of 100 each.
+    expect(plan.pipelines.map((p) => wavesOf(p).length)).toEqual([10, 10, 10, 10, 10]);
+    expectWithinLimits(many, plan.limits, plan.pipelines);
+  });
+
+  test('waveSize defaults to actionsPerStage when that is lowered below 50', () => {
+    const plan = planRollout([{ name: 'Prod', targets: targets('prod', 45) }], { actionsPerStage: 20 });
+    expect(plan.limits.waveSize).toBe(20);
+    expect(wavesOf(plan.pipelines[0]).map((w) => w.targets.length)).toEqual([20, 20, 5]);
+  });
+
+  test('stagesPerPipeline 10 forces a chain of 13 pipelines for 100 waves', () => {
+    const stages = [{ name: 'Prod', targets: targets('tenant', 5000) }];
+    const plan = planRollout(stages, { stagesPerPipeline: 10 });
+    // Release: 10 - Source - Build - Handoff = 7 waves; continuations: 8;
+    // the last needs no Handoff (up to 9). 7 + 11 * 8 = 95, then 5 in the last.
+    expect(plan.pipelines.map((p) => wavesOf(p).length)).toEqual([7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 5]);
+    expect(plan.pipelines).toHaveLength(13);
+    expectWithinLimits(stages, plan.limits, plan.pipelines);
+  });
+
+  test('the last pipeline uses the slot a Handoff would take', () => {
+    // 7 + 9 = 16 waves: the continuation takes 9 waves in 10 stages, no Handoff.
+    const stages = [{ name: 'Prod', targets: targets('tenant', 16 * 50) }];
+    const plan = planRollout(stages, { stagesPerPipeline: 10 });
+    expect(plan.pipelines.map((p) => [wavesOf(p).length, p.stageCount])).toEqual([[7, 10], [9, 10]]);
+  });
+
+  test('an approval is never separated from its first wave', () => {
+    // Release pipeline of 6 stages: Source, Build, Dev 1, Dev 2, <one free slot>, Handoff.
+    // Approve-Prod would fit the free slot, but its first wave would not.
+    const stages: PlanStageInput[] = [
+      { name: 'Dev', targets: targets('dev', 2) },
+      { name: 'Prod', targets: targets('prod', 2), approval: true },
+    ];
+    const plan = planRollout(stages, { stagesPerPipeline: 6, waveSize: 1 });
+    expect(plan.pipelines.map(stageNames)).toEqual([
+      ['Dev-Wave-1-of-2', 'Dev-Wave-2-of-2'],
+      ['Approve-Prod', 'Prod-Wave-1-of-2', 'Prod-Wave-2-of-2'],
+    ]);
+    expect(plan.pipelines.map((p) => p.stageCount)).toEqual([5, 4]);
+    expectWithinLimits(stages, plan.limits, plan.pipelines);
+  });
+
+  test('an approval of the first stage with 4 stages per pipeline: the release pipeline only builds and hands off', () => {
+    const stages: PlanStageInput[] = [{ name: 'Prod', targets: targets('prod', 3), approval: true }];
+    const plan = planRollout(stages, { stagesPerPipeline: 4, waveSize: 1 });
+    expect(plan.pipelines.map(stageNames)).toEqual([
+      [],
+      ['Approve-Prod', 'Prod-Wave-1-of-3'],
+      ['Prod-Wave-2-of-3', 'Prod-Wave-3-of-3'],
+    ]);
+    expect(plan.pipelines.map((p) => p.stageCount)).toEqual([3, 4, 3]);
+    expectWithinLimits(stages, plan.limits, plan.pipelines);
+  });
+
+  test('a user stage continues in the next pipeline when the actions bound is reached mid-stage', () => {
+    const stages: PlanStageInput[] = [
+      { name: 'Test', targets: targets('test', 30) },
+      { name: 'Prod', targets: targets('prod', 50), approval: true },
+    ];
+    const plan = planRollout(stages, { waveSize: 20, maxActionsPerPipeline: 60 });
+    expect(plan.pipelines.map(stageNames)).toEqual([
+      ['Test-Wave-1-of-2', 'Test-Wave-2-of-2', 'Approve-Prod', 'Prod-Wave-1-of-3'],
+      ['Prod-Wave-2-of-3', 'Prod-Wave-3-of-3'],
+    ]);
+    expect(plan.pipelines.map((p) => p.actionCount)).toEqual([50, 30]);
+    expectWithinLimits(stages, plan.limits, plan.pipelines);
+  });
+
+  test('planning is linear: each target is read the same number of times at any size', () => {
+    /** Reads of id, account and region per target, counted through getters. */
+    function readsPerTarget(count: number): number {
+      let reads = 0;
+      const counted = targets('t', count).map((t) => ({
+        get id() { reads++; return t.id; },
+        get account() { reads++; return t.account; },
+        get region() { reads++; return t.region; },
+      }));
+      const plan = planRollout([{ name: 'Prod', targets: counted }]);
+      expect(targetsOf(plan)).toHaveLength(count);
+      return reads / count;
+    }
+    const small = readsPerTarget(500);
+    expect(small).toBeLessThanOrEqual(10);
+    expect(readsPerTarget(5000)).toBe(small);
+  });
+});
+
+describe('planProblems', () => {
+  const good: PlanTarget = { id: 'dev', account: '111111111111', region: 'eu-west-1' };
+
+  function problemsOf(stages: PlanStageInput[], limits: Partial<PlanLimits> = {}) {
+    return planProblems(stages, { ...DEFAULT_LIMITS, ...limits });
+  }
+
+  test('valid input has no problems', () => {
+    expect(problemsOf([{ name: 'Dev', targets: [good] }])).toEqual([]);
+  });
+
+  test('no stages at all', () => {
+    expect(problemsOf([])).toEqual([{
+      property: 'stages',
+      value: [],
+      reason: 'a pipeline needs at least one stage to deploy to',
+      fix: "add a stage, for example { name: 'Dev', targets: [{ id: 'dev', account: '111111111111', region: 'eu-west-1' }] }",
+    }]);
+  });
+
+  test('a stage with no targets', () => {
+    expect(problemsOf([{ name: 'Dev', targets: [good] }, { name: 'Prod', targets: [] }])).toEqual([{
+      property: 'stages[1].targets',
+      value: [],
+      reason: 'a stage without targets would be an empty CodePipeline stage, which CodePipeline rejects',
+      fix: 'add at least one target to the stage, or remove the stage',
+    }]);
+  });
+
+  test('two stages with the same name', () => {
+    expect(problemsOf([{ name: 'Dev', targets: [good] }, { name: 'Dev', targets: [{ ...good, id: 'dev2' }] }])).toEqual([{
+      property: 'stages[1].name',
+      value: 'Dev',
+      reason: 'duplicate of stages[0].name',
+      fix: 'give each stage its own name',
+    }]);
+  });
+
+  test('duplicate target ids across stages', () => {
+    const problems = problemsOf([
+      { name: 'Dev', targets: [good] },
+      { name: 'Prod', targets: [{ ...good, id: 'prod' }, { ...good, id: 'dev' }] },
+    ]);
+    expect(problems).toEqual([{
+      property: 'stages[1].targets[1].id',
+      value: 'dev',
+      reason: 'duplicate of stages[0].targets[0].id (action names must be unique, and so must the deployments they stand for)',
+      fix: 'give each target its own id, across all stages',
+    }]);
+  });
+
+  test('a target without account or region', () => {
+    const problems = problemsOf([{ name: 'Dev', targets: [{ id: 'dev', account: '', region: '' }] }]);
+    expect(problems).toEqual([
+      { property: 'stages[0].targets[0].account', value: '', reason: 'missing', fix: 'set the 12-digit id of the account the target deploys to' },
+      { property: 'stages[0].targets[0].region', value: '', reason: 'missing', fix: "set the region the target deploys to, for example 'eu-west-1'" },
+    ]);
+  });
+
+  test('a malformed account id', () => {
+    const problems = problemsOf([{ name: 'Dev', targets: [good, { ...good, id: 'b', account: '1234-5678-9012' }] }]);
+    expect(problems).toEqual([{
+      property: 'stages[0].targets[1].account',
+      value: '1234-5678-9012',
+      reason: 'not a 12-digit AWS account id',
+      fix: 'use the account id exactly as AWS shows it, 12 digits with leading zeros, no dashes',
+    }]);
+  });
+
+  test.each(['eu-west', 'EU-WEST-1', 'euwest1', 'eu-west-1a'])('a malformed region: %s', (region) => {
+    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, region }] }])).toEqual([{
+      property: 'stages[0].targets[0].region',
+      value: region,
+      reason: 'not an AWS region code (the pipeline needs a concrete region to place an artifact store there)',
+      fix: "use a region code such as 'eu-west-1' or 'us-gov-west-1'",
+    }]);
+  });
+
+  test('well-formed regions pass', () => {
+    const regions = ['us-east-1', 'ap-southeast-2', 'us-gov-west-1', 'eu-central-2', 'cn-northwest-1'];
+    expect(problemsOf([{ name: 'Dev', targets: regions.map((region, i) => ({ ...good, id: `t${i}`, region })) }])).toEqual([]);
+  });
+
+  test('stage names with illegal characters', () => {
+    expect(problemsOf([{ name: 'Prod EU', targets: [good] }])).toEqual([{
+      property: 'stages[0].name',
+      value: 'Prod EU',
+      reason: "a stage name may hold only letters, digits, '.', '@', '_' and '-' (it becomes part of CodePipeline stage names)",
+      fix: "use a name such as 'Prod' or 'eu-prod'",
+    }]);
+    expect(problemsOf([{ name: '', targets: [good] }]).map((p) => p.property)).toEqual(['stages[0].name']);
+  });
+
+  test('a stage name that makes a wave stage name over 100 characters', () => {
+    // 'Wave-001-of-100' is 16 characters with its hyphen: 85 + 16 = 101.
+    const name = 'P'.repeat(85);
+    const stages = [{ name, targets: targets('t', 5000) }];
+    expect(problemsOf(stages)).toEqual([{
+      property: 'stages[0].name',
+      value: name,
+      reason: `makes the CodePipeline stage name '${name}-Wave-100-of-100' 101 characters, over the limit of 100`,
+      fix: 'use a shorter stage name',
+    }]);
+    // The same name is fine with fewer waves: '-Wave-1-of-1' is 12 characters.
+    expect(problemsOf([{ name, targets: [good], approval: true }])).toEqual([]);
+  });
+
+  test('two stages whose CodePipeline stage names collide', () => {
+    const problems = problemsOf([
+      { name: 'X-Wave-1-of-1', targets: [good], approval: true },
+      { name: 'Approve-X', targets: [{ ...good, id: 'other' }] },
+    ]);
+    expect(problems).toEqual([{
+      property: 'stages[1].name',
+      value: 'Approve-X',
+      reason: "makes the CodePipeline stage name 'Approve-X-Wave-1-of-1', which stages[0] makes too",
+      fix: 'rename one of the two stages',
+    }]);
+  });
+
+  test('target ids with illegal characters or over 100 characters', () => {
+    const long = 'a'.repeat(101);
+    const problems = problemsOf([{ name: 'Dev', targets: [{ ...good, id: 'tenant/1' }, { ...good, id: long }, { ...good, id: '' }] }]);
+    expect(problems).toEqual([
+      {
+        property: 'stages[0].targets[0].id',
+        value: 'tenant/1',
+        reason: "a target id becomes a CodePipeline action name, which holds 1 to 100 letters, digits, '.', '@', '_' or '-'",
+        fix: "use an id such as 'tenant-0042' or 'acme.prod'",
+      },
+      {
+        property: 'stages[0].targets[1].id',
+        value: long,
+        reason: '101 characters, over the CodePipeline action name limit of 100',
+        fix: 'use an id of at most 100 characters',
+      },
+      expect.objectContaining({ property: 'stages[0].targets[2].id', value: '' }),
+    ]);
+  });
+
+  test('parameters over 1 KB as JSON name the target', () => {
+    const parameters = { Big: 'x'.repeat(1020) }; // {"Big":"…"} = 1,030 bytes
+    const problems = problemsOf([{ name: 'Dev', targets: [good, { ...good, id: 'acme', parameters }] }]);
+    expect(problems).toEqual([{
+      property: 'stages[0].targets[1].parameters',
+      value: parameters,
+      reason: "target 'acme' has parameter overrides of 1030 bytes as JSON, over CodePipeline's ParameterOverrides limit of 1024 bytes",
+      fix: 'pass fewer or shorter parameters; keep large values in SSM Parameter Store and pass their names',
+    }]);
+    // Exactly 1,024 bytes pass; bytes, not characters, count ('é' is 2 bytes).
+    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, parameters: { Big: 'x'.repeat(1014) } }] }])).toEqual([]);
+    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, parameters: { Big: 'é'.repeat(507) } }] }])).toEqual([]);
+    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, parameters: { Big: 'é'.repeat(508) } }] }])).toHaveLength(1);
+  });
+
+  describe('limits', () => {
+    const stages = [{ name: 'Dev', targets: [good] }];
+
+    test.each([0, 1.5, -1, NaN])('waveSize %p', (waveSize) => {
+      expect(problemsOf(stages, { waveSize })).toContainEqual({
+        property: 'limits.waveSize',
+        value: waveSize,
+        reason: 'must be a whole number of at least 1',
+        fix: 'set how many targets deploy in parallel, for example 50',
+      });
+    });
+
+    test('waveSize over actionsPerStage', () => {
+      expect(problemsOf(stages, { waveSize: 60, maxActionsPerPipeline: 1000 })).toEqual([{
+        property: 'limits.waveSize',
+        value: 60,
+        reason: 'a wave is one CodePipeline stage, which holds at most actionsPerStage (50) actions',
+        fix: "set waveSize to 50 or less, or raise actionsPerStage if the account's quota allows",
+      }]);
+    });
+
+    test.each([0, 101, 2.5])('actionsPerStage %p', (actionsPerStage) => {
+      expect(problemsOf(stages, { actionsPerStage })).toEqual([{
+        property: 'limits.actionsPerStage',
+        value: actionsPerStage,
+        reason: 'must be a whole number from 1 to 100',
+        fix: 'use the CodePipeline quota "actions per stage" of the tooling account (50, or 100 where AWS raised it)',
+      }]);
+    });
+
+    test('actionsPerStage 100 is accepted', () => {
+      expect(problemsOf(stages, { actionsPerStage: 100, waveSize: 100 })).toEqual([]);
+    });
+
+    test.each([3, 101])('stagesPerPipeline %p', (stagesPerPipeline) => {
+      expect(problemsOf(stages, { stagesPerPipeline })).toEqual([{
+        property: 'limits.stagesPerPipeline',
+        value: stagesPerPipeline,
+        reason: 'must be a whole number from 4 (Source, Build, one wave and Handoff) to 100',
+        fix: 'use the CodePipeline quota "stages per pipeline" of the tooling account (50 unless raised)',
+      }]);
+    });
+
+    test('stagesPerPipeline 4 and 100 are accepted', () => {
+      expect(problemsOf(stages, { stagesPerPipeline: 4 })).toEqual([]);
+      expect(problemsOf(stages, { stagesPerPipeline: 100 })).toEqual([]);
+    });
+
+    test('maxActionsPerPipeline below waveSize', () => {
+      expect(problemsOf(stages, { maxActionsPerPipeline: 49 })).toEqual([{
+        property: 'limits.maxActionsPerPipeline',
+        value: 49,
+        reason: 'must be a whole number of at least waveSize (50), so that one wave fits in a pipeline',
+        fix: 'set maxActionsPerPipeline to 50 or more (default 1000)',
+      }]);
+    });
+  });
+
+  test('planRollout throws one error listing every problem as property, value and fix', () => {
+    const stages = [
+      { name: 'Dev', targets: [{ id: 'dev', account: '12345', region: 'eu-west-1' }] },
+      { name: 'Dev', targets: [] },
+    ];
+    const problems = planProblems(stages, { ...DEFAULT_LIMITS, waveSize: 0 });
+    expect(problems).toHaveLength(4);
+    expect(() => planRollout(stages, { waveSize: 0 })).toThrow(
+      'invalid rollout plan:\n' + problems.map((p) => `  - ${describeProblem(p)}`).join('\n'),
+    );
+    expect(() => planRollout(stages, { waveSize: 0 })).toThrow(
+      'stages[0].targets[0].account = "12345": not a 12-digit AWS account id. '
+      + 'Fix: use the account id exactly as AWS shows it, 12 digits with leading zeros, no dashes',
+    );
+  });
+});
