@@ -5,8 +5,12 @@ import { IConstruct } from 'constructs';
 export interface NagSuppression {
   readonly id: string;
   readonly reason: string;
-  /** Findings the suppression is limited to, e.g. `Resource::arn:...:stack/app-*` (IAM5). */
-  readonly appliesTo?: string[];
+  /**
+   * Findings the suppression is limited to, e.g. `Resource::arn:...:stack/app-*`
+   * (IAM5), or `{ regex: '/^Resource::<.*Bucket.*\\.Arn>\\/\\*$/' }` for findings
+   * that name a generated logical id.
+   */
+  readonly appliesTo?: Array<string | { regex: string }>;
 }
 
 /**

@@ -1,0 +1,562 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Aws, Duration, NestedStack, Stack, Stage, Token } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { assumeTargetActionRolesStatement } from './assume-target-roles';
+import { DeploymentActionContext, deploymentKindProblems, IDeploymentKind, PipelineTarget } from './deployment-kind';
+import { PipelineSource, pipelineArnOf, renderS3Source, SOURCE_ARTIFACT } from './pipeline-source';
+import {
+  BUILD_STAGE_NAME, DEFAULT_LIMITS, HANDOFF_STAGE_NAME, PlanLimits, PlannedPipeline, PlannedStage, planProblems,
+  RolloutPlan, planRollout, SOURCE_STAGE_NAME,
+} from './rollout-plan';
+import { renderRolloutMarkdown } from './rollout-report';
+import { IArtifactStore } from '../artifact-store/artifact-store';
+import { contractProblems } from '../shared/contract-problems';
+import { DeploymentContract } from '../shared/deployment-contract';
+import { addNagSuppressions } from '../shared/nag-suppressions';
+import { artifactBucketNamePattern } from '../shared/naming';
+import { PolicyQuota } from '../shared/policy-size';
+import { guardPolicySizes } from '../shared/policy-size-guard';
+import { Problem, throwIfProblems } from '../shared/validation';
+
+/** The build: commands or a buildspec run in CodeBuild; its output is what every target receives. */
+export interface PipelineBuildOptions {
+  /** Build commands (ignored when `buildSpec` is given). @default - none */
+  readonly commands?: string[];
+  /** Install commands, run before `commands`. @default - none */
+  readonly installCommands?: string[];
+  /** A full buildspec instead of commands. @default - one made of installCommands and commands */
+  readonly buildSpec?: codebuild.BuildSpec;
+  /** Directory of the build output that targets receive. @default '.' */
+  readonly outputDirectory?: string;
+  /** Build image. @default codebuild.LinuxBuildImage.STANDARD_7_0 */
+  readonly buildImage?: codebuild.IBuildImage;
+  /** Compute type. @default codebuild.ComputeType.SMALL */
+  readonly computeType?: codebuild.ComputeType;
+  /** Environment variables from Secrets Manager: variable name -> secret name or ARN (optionally `:json-key`). @default - none */
+  readonly secrets?: Record<string, string>;
+  /** Environment variables from SSM Parameter Store: variable name -> parameter name. @default - none */
+  readonly parameters?: Record<string, string>;
+  /** Plain environment variables (never secrets). @default - none */
+  readonly environment?: Record<string, string>;
+  /** JUnit XML report files (globs) published to a CodeBuild report group. @default - no test reports */
+  readonly testReportFiles?: string[];
+  /** Cache the source and Docker layers on the build host between builds. @default true */
+  readonly localCache?: boolean;
+  /** Timeout of the build. @default Duration.minutes(60) */
+  readonly timeout?: Duration;
+}
+
+/** A manual approval before a stage. */
+export interface ApprovalOptions {
+  /** How long the approval waits before the run fails. @default Duration.days(7) */
+  readonly timeout?: Duration;
+  /** Shown to the approver. @default - "Approve the release to <stage>" */
+  readonly comment?: string;
+}
+
+/** One stage of the rollout (Dev, Test, Prod, ...). */
+export interface PipelineStageOptions {
+  /** Stage name (letters, digits, `.@_-`). */
+  readonly name: string;
+  /** The targets, deployed in parallel waves. */
+  readonly targets: PipelineTarget[];
+  /** Ask for a manual approval before the first wave. @default - no approval */
+  readonly approval?: ApprovalOptions;
+  /** How this stage deploys. @default - the pipeline's deploymentKind */
+  readonly deploymentKind?: IDeploymentKind;
+}
+
+/** CodePipeline limits of the account (raise them when AWS raised your quotas). */
+export interface PipelineLimits {
+  /** Actions per CodePipeline stage. @default 50 */
+  readonly actionsPerStage?: number;
+  /** Stages per pipeline. @default 50 */
+  readonly stagesPerPipeline?: number;
+  /** Targets deployed at the same time. @default - as many as one stage holds */
+  readonly waveSize?: number;
+  /** Deploy actions in one pipeline (keeps its template under CloudFormation's 1 MB). @default 1000 */
+  readonly maxActionsPerPipeline?: number;
+}
+
+/** Properties of a {@link CrossAccountPipeline}. */
+export interface CrossAccountPipelineProps {
+  /** The deployment contract the targets' TenantDeploymentRole roles follow. */
+  readonly contract: DeploymentContract;
+  /** The artifact store of the pipeline's region (from this account's ArtifactStore). */
+  readonly artifactStore: IArtifactStore;
+  /** Where the code comes from. */
+  readonly source: PipelineSource;
+  /** How it is built. */
+  readonly buildOptions: PipelineBuildOptions;
+  /** The stages, in order. */
+  readonly stages: PipelineStageOptions[];
+  /** How targets are deployed, unless a stage says otherwise. */
+  readonly deploymentKind: IDeploymentKind;
+  /** Name of the release pipeline; continuation pipelines append `-2`, `-3`, ... @default - '<qualifier>-<construct id>' */
+  readonly pipelineName?: string;
+  /** CodePipeline limits. @default - AWS defaults (50 stages, 50 actions per stage) */
+  readonly limits?: PipelineLimits;
+  /** Pipeline events (started, failed, succeeded, approval needed) and approval requests go here. @default - no notifications */
+  readonly notificationTopic?: sns.ITopic;
+  /**
+   * QUEUED (default) runs every release through every wave in order, one at a
+   * time per stage, so no target is skipped and no stage mixes two releases.
+   * SUPERSEDED lets a newer release overtake a waiting one (fewer deployments,
+   * but targets of later waves may never see the older release).
+   *
+   * @default codepipeline.ExecutionMode.QUEUED
+   */
+  readonly executionMode?: codepipeline.ExecutionMode;
+}
+
+/**
+ * Largest share of a template one pipeline may take. CDK writes templates with
+ * one-space indentation and CloudFormation reads at most 1 MB from S3; the rest
+ * of the stack needs room too.
+ */
+const PIPELINE_TEMPLATE_BUDGET = 900_000;
+
+/** Artifact names inside the pipelines. */
+const BUILD_ARTIFACT = 'BuildOutput';
+/** Where a pipeline hands the released artifact to the next one. */
+const HANDOFF_PREFIX = 'handoff';
+const APPROVAL_TIMEOUT_MAX = Duration.days(60);
+
+/**
+ * A release pipeline in the tooling account: source, build, then stages of
+ * targets in other accounts and regions, deployed in parallel waves with
+ * optional approvals. When the targets need more than one pipeline can hold,
+ * it becomes a chain of pipelines (the later ones in nested stacks), each fed
+ * the released artifact by the one before, all within CodePipeline's quotas.
+ *
+ * The pipeline role reaches every target through one constant-size statement
+ * (the contract's action role name, narrowed to the organization or the
+ * target accounts), never one statement per target.
+ */
+export class CrossAccountPipeline extends Construct {
+  /** The role every pipeline of the chain runs as (on the contract's pipeline path). */
+  public readonly pipelineRole: iam.Role;
+  /** The project that builds the release. */
+  public readonly buildProject: codebuild.PipelineProject;
+  /** Names of the pipelines, release pipeline first. */
+  public readonly pipelineNames: string[];
+  /** The rollout as Markdown (Mermaid diagram and table), also written next to the synthesized templates. */
+  public readonly rolloutReport: string;
+
+  private readonly plan: RolloutPlan;
+  /** The partition of the pipeline's (concrete) region. */
+  private readonly partition: string;
+  private readonly stageKinds = new Map<string, IDeploymentKind>();
+  private readonly approvals = new Map<string, ApprovalOptions>();
+  /** Where each target was declared, for error messages (`stages[1].targets[4]`). */
+  private readonly targetPaths = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, private readonly props: CrossAccountPipelineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.partition = partitionOf(stack.region);
+    props.stages.forEach((stage, i) => stage.targets.forEach((t, j) => this.targetPaths.set(t.id, `stages[${i}].targets[${j}]`)));
+    for (const stage of props.stages) {
+      this.stageKinds.set(stage.name, stage.deploymentKind ?? props.deploymentKind);
+      if (stage.approval) this.approvals.set(stage.name, stage.approval);
+    }
+    const limits = this.effectiveLimits();
+    throwIfProblems(this, this.inputProblems(limits));
+    this.plan = planRollout(props.stages.map((s) => ({ name: s.name, targets: s.targets, approval: s.approval !== undefined })), limits);
+
+    const baseName = props.pipelineName ?? `${props.contract.qualifier}-${id}`;
+    this.pipelineNames = this.plan.pipelines.map((p) => (p.index === 0 ? baseName : `${baseName}-${p.index + 1}`));
+
+    this.pipelineRole = new iam.Role(this, 'PipelineRole', {
+      path: props.contract.pipelineRolePath,
+      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+      description: `Runs the pipelines of ${baseName}; may assume the contract's action role in the targets`,
+    });
+    this.grantPipelineRole();
+    this.buildProject = this.createBuildProject();
+    for (const kind of new Set(this.stageKinds.values())) {
+      kind.bind(this, { pipelineRole: this.pipelineRole, contract: props.contract, targetAccounts: this.targetAccounts() });
+    }
+
+    const problems: Problem[] = [];
+    this.plan.pipelines.forEach((planned) => {
+      const pipelineScope = planned.index === 0 ? this : new NestedStack(this, `Pipeline${planned.index + 1}`, {
+        description: `Pipeline ${planned.index + 1} of ${this.plan.pipelines.length} of ${baseName}`,
+      });
+      problems.push(...this.renderPipeline(pipelineScope, planned));
+    });
+    throwIfProblems(this, problems);
+
+    this.rolloutReport = renderRolloutMarkdown(this.plan, { title: `Rollout of ${baseName}` });
+    this.writeReport(baseName, stack);
+    this.suppressExpectedNagFindings();
+    const listsAccounts = 'give the DeploymentContract an organizationId, so the pipeline role does not list target accounts (15 bytes each)';
+    guardPolicySizes(this, {
+      [PolicyQuota.IAM_ROLE_INLINE_POLICIES]: listsAccounts,
+      [PolicyQuota.IAM_MANAGED_POLICY]: listsAccounts,
+      [PolicyQuota.MANAGED_POLICIES_PER_ROLE]: listsAccounts,
+    });
+  }
+
+  private targetAccounts(): string[] {
+    return this.props.stages.flatMap((s) => s.targets.map((t) => t.account));
+  }
+
+  /** Limits in targets: a kind with several actions per target gets fewer targets per stage. */
+  private effectiveLimits(): PlanLimits {
+    const given = this.props.limits ?? {};
+    const actionsPerTarget = Math.max(...[...this.stageKinds.values()].map((k) => k.actionsPerTarget));
+    const actionsPerStage = given.actionsPerStage ?? DEFAULT_LIMITS.actionsPerStage;
+    const targetsPerStage = Math.floor(actionsPerStage / actionsPerTarget);
+    return {
+      stagesPerPipeline: given.stagesPerPipeline ?? DEFAULT_LIMITS.stagesPerPipeline,
+      actionsPerStage: targetsPerStage,
+      waveSize: given.waveSize ?? targetsPerStage,
+      maxActionsPerPipeline: Math.floor((given.maxActionsPerPipeline ?? DEFAULT_LIMITS.maxActionsPerPipeline) / actionsPerTarget),
+    };
+  }
+
+  private inputProblems(limits: PlanLimits): Problem[] {
+    const props = this.props;
+    const problems = [
+      ...contractProblems(props.contract),
+      ...props.source._problems('source'),
+      ...planProblems(props.stages.map((s) => ({ name: s.name, targets: s.targets, approval: s.approval !== undefined })), limits)
+        .map((p) => (p.property.startsWith('limits.') && props.limits ? { ...p, property: p.property } : p)),
+    ];
+    if (Token.isUnresolved(Stack.of(this).region)) {
+      problems.push({
+        property: 'scope',
+        value: Stack.of(this).stackName,
+        reason: 'the pipeline needs a concrete region to place artifact stores for cross-region targets',
+        fix: 'give the tooling stack an env with account and region',
+      });
+    }
+    props.stages.forEach((stage, i) => {
+      const kind = this.stageKinds.get(stage.name)!;
+      problems.push(...deploymentKindProblems(kind, props.contract, stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind'));
+      stage.targets.forEach((target, j) => {
+        for (const required of kind.requiredParameters) {
+          if (target.parameters?.[required] === undefined) {
+            problems.push({
+              property: `stages[${i}].targets[${j}].parameters`,
+              value: target.parameters ?? {},
+              reason: `the deployment kind of stage '${stage.name}' needs parameter '${required}', which target '${target.id}' lacks`,
+              fix: `add '${required}' to the parameters of target '${target.id}'`,
+            });
+          }
+        }
+      });
+      const timeout = stage.approval?.timeout;
+      const outOfRange = (t: Duration) => t.toMinutes({ integral: false }) < 5 || t.toSeconds() > APPROVAL_TIMEOUT_MAX.toSeconds();
+      if (timeout && !Token.isUnresolved(timeout.toSeconds()) && outOfRange(timeout)) {
+        problems.push({
+          property: `stages[${i}].approval.timeout`,
+          value: `${timeout.toMinutes({ integral: false })} minutes`,
+          reason: 'a manual approval times out after 5 minutes to 60 days',
+          fix: 'choose a timeout between Duration.minutes(5) and Duration.days(60)',
+        });
+      }
+    });
+    return problems;
+  }
+
+  /** Constant-size statements: adding a target adds nothing, or one account id without an organization. */
+  private grantPipelineRole(): void {
+    const contract = this.props.contract;
+    this.pipelineRole.addToPrincipalPolicy(assumeTargetActionRolesStatement(contract, this.targetAccounts()));
+    // The stores of every region, found by the contract's names (the pipeline
+    // replicates artifacts to the regions of its targets).
+    const bucketPattern = artifactBucketNamePattern(contract.qualifier, contract.toolingAccount);
+    this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadWriteArtifacts',
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:GetBucketVersioning', 's3:GetBucketLocation', 's3:ListBucket'],
+      resources: [`arn:${Aws.PARTITION}:s3:::${bucketPattern}`, `arn:${Aws.PARTITION}:s3:::${bucketPattern}/*`],
+    }));
+    this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'UseArtifactKeys',
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+      resources: [`arn:${Aws.PARTITION}:kms:*:${contract.toolingAccount}:key/*`],
+      conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': contract.artifactKeyAliasName } },
+    }));
+    this.props.artifactStore.grantReadWrite(this.pipelineRole);
+    const topic = this.props.notificationTopic;
+    if (topic && this.approvals.size > 0) {
+      // Spelled out: grantPublish would add wildcard KMS actions for an encrypted topic.
+      this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'RequestApprovals', actions: ['sns:Publish'], resources: [topic.topicArn],
+      }));
+      if (topic.masterKey) {
+        this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+          sid: 'EncryptApprovalRequests', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [topic.masterKey.keyArn],
+        }));
+      }
+    }
+  }
+
+  private createBuildProject(): codebuild.PipelineProject {
+    const build = this.props.buildOptions;
+    const reportGroup = build.testReportFiles?.length ? new codebuild.ReportGroup(this, 'TestReports', {
+      type: codebuild.ReportGroupType.TEST,
+    }) : undefined;
+    const buildSpec = build.buildSpec ?? codebuild.BuildSpec.fromObject({
+      version: '0.2',
+      phases: {
+        ...(build.installCommands?.length ? { install: { commands: build.installCommands } } : {}),
+        build: { commands: build.commands ?? [] },
+      },
+      artifacts: { 'base-directory': build.outputDirectory ?? '.', 'files': ['**/*'] },
+      ...(reportGroup ? {
+        reports: { [reportGroup.reportGroupArn]: { 'files': build.testReportFiles, 'file-format': 'JUNITXML' } },
+      } : {}),
+    });
+    const variables = (values: Record<string, string> | undefined, type: codebuild.BuildEnvironmentVariableType) =>
+      Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, { value, type }]));
+    const environmentVariables: Record<string, codebuild.BuildEnvironmentVariable> = {
+      ...variables(build.environment, codebuild.BuildEnvironmentVariableType.PLAINTEXT),
+      ...variables(build.secrets, codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER),
+      ...variables(build.parameters, codebuild.BuildEnvironmentVariableType.PARAMETER_STORE),
+    };
+    const project = new codebuild.PipelineProject(this, 'Build', {
+      description: 'Builds and tests the release that every target receives',
+      buildSpec,
+      encryptionKey: this.props.artifactStore.encryptionKey,
+      environment: {
+        buildImage: build.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
+        computeType: build.computeType ?? codebuild.ComputeType.SMALL,
+      },
+      environmentVariables,
+      timeout: build.timeout ?? Duration.minutes(60),
+      cache: build.localCache === false ? undefined : codebuild.Cache.local(codebuild.LocalCacheMode.SOURCE, codebuild.LocalCacheMode.DOCKER_LAYER),
+    });
+    reportGroup?.grantWrite(project);
+    this.props.artifactStore.grantReadWrite(project);
+    this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'RunBuildProject',
+      actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+      resources: [project.projectArn],
+    }));
+    return project;
+  }
+
+  private renderPipeline(scope: Construct, planned: PlannedPipeline): Problem[] {
+    const name = this.pipelineNames[planned.index];
+    const pipelineArn = pipelineArnOf(name);
+    const inputArtifact = planned.index === 0 ? BUILD_ARTIFACT : SOURCE_ARTIFACT;
+    const stages: codepipeline.CfnPipeline.StageDeclarationProperty[] = [];
+    const problems: Problem[] = [];
+    let trigger: codepipeline.CfnPipeline.PipelineTriggerDeclarationProperty | undefined;
+
+    if (planned.index === 0) {
+      const source = this.props.source._render(scope, this.pipelineRole, pipelineArn);
+      trigger = source.trigger;
+      stages.push({ name: SOURCE_STAGE_NAME, actions: [source.action] });
+      stages.push({
+        name: BUILD_STAGE_NAME,
+        actions: [{
+          name: 'Build',
+          actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+          configuration: { ProjectName: this.buildProject.projectName },
+          inputArtifacts: [{ name: SOURCE_ARTIFACT }],
+          outputArtifacts: [{ name: BUILD_ARTIFACT }],
+          runOrder: 1,
+        }],
+      });
+    } else {
+      const source = renderS3Source(scope, this.pipelineRole, pipelineArn, this.props.artifactStore.bucket.bucketName,
+        this.handoffKey(planned.index), () => { /* the pipeline role reads the store through its own statements */ });
+      stages.push({ name: SOURCE_STAGE_NAME, actions: [source.action] });
+    }
+
+    const regions = new Set<string>([Stack.of(this).region]);
+    for (const stage of planned.stages) {
+      stages.push(this.renderStage(stage, inputArtifact, regions, problems));
+    }
+    if (planned.handsOff) {
+      stages.push({
+        name: HANDOFF_STAGE_NAME,
+        actions: [{
+          name: 'ToNextPipeline',
+          actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
+          configuration: {
+            BucketName: this.props.artifactStore.bucket.bucketName,
+            ObjectKey: this.handoffKey(planned.index + 1),
+            Extract: 'false',
+            KMSEncryptionKeyARN: this.props.artifactStore.encryptionKey.keyArn,
+          },
+          inputArtifacts: [{ name: inputArtifact }],
+          runOrder: 1,
+        }],
+      });
+    }
+
+    const pipeline = new codepipeline.CfnPipeline(scope, 'Pipeline', {
+      name,
+      roleArn: this.pipelineRole.roleArn,
+      pipelineType: 'V2',
+      executionMode: this.props.executionMode ?? codepipeline.ExecutionMode.QUEUED,
+      restartExecutionOnUpdate: false,
+      artifactStores: [...regions].sort().map((region) => ({
+        region,
+        artifactStore: this.artifactStoreIn(region),
+      })),
+      stages,
+      triggers: trigger ? [trigger] : undefined,
+    });
+    // The role's policy must be in place before CodePipeline validates the stages.
+    const rolePolicy = this.pipelineRole.node.tryFindChild('DefaultPolicy');
+    if (rolePolicy) pipeline.node.addDependency(rolePolicy);
+    pipeline.node.addValidation({ validate: () => templateSizeProblems(pipeline, name) });
+    if (this.props.notificationTopic) {
+      new notifications.NotificationRule(scope, 'Notifications', {
+        source: { bindAsNotificationRuleSource: () => ({ sourceArn: pipelineArn }) },
+        events: [
+          'codepipeline-pipeline-pipeline-execution-started',
+          'codepipeline-pipeline-pipeline-execution-failed',
+          'codepipeline-pipeline-pipeline-execution-succeeded',
+          'codepipeline-pipeline-manual-approval-needed',
+        ],
+        targets: [this.props.notificationTopic],
+      });
+    }
+    return problems;
+  }
+
+  private renderStage(
+    stage: PlannedStage, inputArtifact: string, regions: Set<string>, problems: Problem[],
+  ): codepipeline.CfnPipeline.StageDeclarationProperty {
+    if (stage.kind === 'approval') {
+      const options = this.approvals.get(stage.userStage) ?? {};
+      return {
+        name: stage.stageName,
+        actions: [{
+          name: 'Approve',
+          actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' },
+          configuration: {
+            CustomData: options.comment ?? `Approve the release to ${stage.userStage}`,
+            ...(this.props.notificationTopic ? { NotificationArn: this.props.notificationTopic.topicArn } : {}),
+          },
+          timeoutInMinutes: (options.timeout ?? Duration.days(7)).toMinutes(),
+          runOrder: 1,
+        }],
+      };
+    }
+    const kind = this.stageKinds.get(stage.userStage)!;
+    const actions = stage.targets.flatMap((target) => {
+      const context: DeploymentActionContext = {
+        target,
+        contract: this.props.contract,
+        inputArtifactName: inputArtifact,
+        // Literal ARNs: thousands of them, and Fn::Join of the partition would triple their size.
+        actionRoleArn: `arn:${this.partition}:iam::${target.account}:role/${this.props.contract.actionRoleName}`,
+        executionRoleArn: `arn:${this.partition}:iam::${target.account}:role/${this.props.contract.executionRoleName}`,
+      };
+      return kind.renderActions(context).map((action) => {
+        const overrides = action.configuration.ParameterOverrides;
+        if (typeof overrides === 'string' && Buffer.byteLength(overrides) > 1024) {
+          problems.push({
+            property: `${this.targetPaths.get(target.id)}.parameters`,
+            value: `${Buffer.byteLength(overrides)} bytes`,
+            reason: `with the deployment kind's own overrides, target '${target.id}' has ParameterOverrides over CodePipeline's limit of 1,024 bytes`,
+            fix: 'move large values into a parameter file in the build output, or SSM parameters',
+          });
+        }
+        const inTargetRegion = action.inTargetRegion ?? true;
+        if (inTargetRegion) regions.add(target.region);
+        return {
+          name: `${target.id}${action.nameSuffix ?? ''}`,
+          actionTypeId: { category: action.category, owner: action.owner ?? 'AWS', provider: action.provider, version: action.version ?? '1' },
+          configuration: action.configuration,
+          inputArtifacts: [{ name: inputArtifact }],
+          roleArn: action.runAsPipelineRole ? undefined : action.roleArn ?? context.actionRoleArn,
+          region: inTargetRegion ? target.region : Stack.of(this).region,
+          runOrder: action.runOrder ?? 1,
+        };
+      });
+    });
+    return { name: stage.stageName, actions };
+  }
+
+  /** The store of a region: this account's store there, named by the contract, its key found by alias. */
+  private artifactStoreIn(region: string): codepipeline.CfnPipeline.ArtifactStoreProperty {
+    if (region === Stack.of(this).region) {
+      return {
+        type: 'S3',
+        location: this.props.artifactStore.bucket.bucketName,
+        encryptionKey: { id: this.props.artifactStore.encryptionKey.keyArn, type: 'KMS' },
+      };
+    }
+    return {
+      type: 'S3',
+      location: this.props.contract.artifactBucketName(region),
+      encryptionKey: { id: `arn:${this.partition}:kms:${region}:${this.props.contract.toolingAccount}:${this.props.contract.artifactKeyAliasName}`, type: 'KMS' },
+    };
+  }
+
+  private handoffKey(pipelineIndex: number): string {
+    return `${HANDOFF_PREFIX}/${this.pipelineNames[pipelineIndex]}/release.zip`;
+  }
+
+  /** Writes the rollout next to the synthesized templates, for reviewers. */
+  private writeReport(baseName: string, stack: Stack): void {
+    const outdir = Stage.of(stack)?.outdir;
+    if (!outdir) return;
+    fs.mkdirSync(outdir, { recursive: true });
+    fs.writeFileSync(path.join(outdir, `rollout-${baseName}.md`), this.rolloutReport);
+  }
+
+  private suppressExpectedNagFindings(): void {
+    const contract = this.props.contract;
+    const storeObjects = { regex: '/^Resource::<.*Bucket[0-9A-F]{8}\\.Arn>\\/\\*$/' };
+    const buildPolicy = this.buildProject.role?.node.tryFindChild('DefaultPolicy');
+    if (buildPolicy) {
+      addNagSuppressions(buildPolicy, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'Generated by CodeBuild for this project only: its own log streams and report groups, the artifact objects it reads and writes, and the KMS actions for the one artifact key.',
+        appliesTo: [
+          { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):logs:.*:log-group:\\/aws\\/codebuild\\/<.*>:\\*$/' },
+          { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):codebuild:.*:report-group\\/<.*>-\\*$/' },
+          'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*', storeObjects,
+        ],
+      }]);
+    }
+    const policy = this.pipelineRole.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      addNagSuppressions(policy, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'The pipeline reaches every target through the contract\'s action role name in any account (narrowed to the organization or the target accounts) and the artifact stores of every region by their contract names; one statement instead of one per target keeps the policy constant-size.',
+        appliesTo: [
+          `Resource::arn:<AWS::Partition>:iam::*:role/${contract.actionRoleName}`,
+          `Resource::arn:<AWS::Partition>:s3:::${artifactBucketNamePattern(contract.qualifier, contract.toolingAccount)}`,
+          `Resource::arn:<AWS::Partition>:s3:::${artifactBucketNamePattern(contract.qualifier, contract.toolingAccount)}/*`,
+          `Resource::arn:<AWS::Partition>:kms:*:${contract.toolingAccount}:key/*`,
+          storeObjects,
+        ],
+      }]);
+    }
+  }
+}
+
+/** The partition of a region code, so per-target ARNs can be literal strings. */
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  return 'aws';
+}
+
+/** The pipeline's share of its template, measured as CDK will write it. */
+function templateSizeProblems(pipeline: codepipeline.CfnPipeline, name: string): string[] {
+  const size = JSON.stringify(Stack.of(pipeline).resolve(pipeline.stages), undefined, 1).length;
+  if (size <= PIPELINE_TEMPLATE_BUDGET) return [];
+  return [`pipeline ${name} takes ${size.toLocaleString('en-US')} bytes of its template, over the budget of ` +
+    `${PIPELINE_TEMPLATE_BUDGET.toLocaleString('en-US')} (CloudFormation reads at most 1 MB). ` +
+    'Fix: lower limits.maxActionsPerPipeline so targets spread over more pipelines, or shorten target ids and parameters'];
+}

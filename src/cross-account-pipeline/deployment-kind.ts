@@ -1,0 +1,277 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { assumeTargetActionRolesStatement } from './assume-target-roles';
+import { DeploymentContract } from '../shared/deployment-contract';
+import { Problem } from '../shared/validation';
+
+/** A target account and region of a pipeline stage. */
+export interface PipelineTarget {
+  /** Unique across the pipeline; becomes the CodePipeline action name (`[A-Za-z0-9.@_-]`, at most 100). */
+  readonly id: string;
+  /** The target account. */
+  readonly account: string;
+  /** The target region. */
+  readonly region: string;
+  /**
+   * Values for this target: CloudFormation parameter overrides, or environment
+   * variables of a CodeBuild deployment. At most 1,024 bytes as JSON.
+   *
+   * @default - none
+   */
+  readonly parameters?: Record<string, string>;
+}
+
+/** What a deployment kind knows when it renders the actions of one target. */
+export interface DeploymentActionContext {
+  /** The target. */
+  readonly target: PipelineTarget;
+  /** The contract of the pipeline. */
+  readonly contract: DeploymentContract;
+  /** Name of the artifact the build produced (the input of every deploy action). */
+  readonly inputArtifactName: string;
+  /** ARN of the target's action role (the role the action runs as). */
+  readonly actionRoleArn: string;
+  /** ARN of the target's CloudFormation execution role. */
+  readonly executionRoleArn: string;
+}
+
+/** One CodePipeline action a deployment kind renders for a target. */
+export interface DeploymentAction {
+  /** Appended to the target id to name the action; needed when a kind renders several actions per target. @default - the target id alone */
+  readonly nameSuffix?: string;
+  /** Action category, e.g. 'Deploy', 'Build', 'Invoke'. */
+  readonly category: string;
+  /** Action provider, e.g. 'CloudFormation', 'CodeBuild', 'ECS'. */
+  readonly provider: string;
+  /** @default 'AWS' */
+  readonly owner?: string;
+  /** @default '1' */
+  readonly version?: string;
+  /** The action configuration. */
+  readonly configuration: Record<string, any>;
+  /** The role the action runs as. @default - the target's action role */
+  readonly roleArn?: string;
+  /** Run as the pipeline role in the tooling account instead (for actions such as CodeBuild). @default false */
+  readonly runAsPipelineRole?: boolean;
+  /** Run in the target's region (true) or the pipeline's (false). @default true */
+  readonly inTargetRegion?: boolean;
+  /** Order within the target's actions of the wave. @default 1 */
+  readonly runOrder?: number;
+}
+
+/** What a deployment kind gets to set itself up once per pipeline construct. */
+export interface DeploymentKindBindOptions {
+  /** The role the pipelines run as. */
+  readonly pipelineRole: iam.IRole;
+  /** The contract of the pipeline. */
+  readonly contract: DeploymentContract;
+  /** Every target account of the pipeline (may repeat). */
+  readonly targetAccounts: string[];
+}
+
+/**
+ * How each target is deployed. Implement it to add your own kind; use the
+ * factories of {@link DeploymentKind} for the built-in ones.
+ */
+export interface IDeploymentKind {
+  /** CodePipeline actions per target (waves are sized so that every target's actions fit one stage). */
+  readonly actionsPerTarget: number;
+
+  /** Target parameters every target must have. */
+  readonly requiredParameters: string[];
+
+  /**
+   * Create what the kind shares across targets (once per pipeline construct)
+   * and grant the pipeline role what running it needs.
+   */
+  bind(scope: Construct, options: DeploymentKindBindOptions): void;
+
+  /** The actions of one target. */
+  renderActions(context: DeploymentActionContext): DeploymentAction[];
+}
+
+/** Deploy a CloudFormation template of the build output into each target. */
+export interface CloudFormationDeploymentProps {
+  /** Stack name in every target; must start with the contract's stack name prefix. */
+  readonly stackName: string;
+  /** Path of the template inside the build output, e.g. 'cdk.out/App.template.json'. */
+  readonly templatePath: string;
+  /** Parameter overrides for every target; each target's parameters take precedence. @default - none */
+  readonly parameterOverrides?: Record<string, string>;
+  /** Parameters every target must set. @default - none */
+  readonly requiredParameters?: string[];
+  /** Create a change set and execute it (two actions per target) instead of updating the stack directly. @default false */
+  readonly useChangeSets?: boolean;
+}
+
+/** Run commands with each target's action role credentials (cdk deploy, sam deploy, serverless deploy). */
+export interface CodeBuildDeploymentProps {
+  /** Commands run with the target's credentials in AWS_* variables and TARGET_ACCOUNT, TARGET_REGION, TARGET_ID, PARAM_<name>. */
+  readonly commands: string[];
+  /** Build image. @default codebuild.LinuxBuildImage.STANDARD_7_0 */
+  readonly buildImage?: codebuild.IBuildImage;
+  /** Compute type. @default codebuild.ComputeType.SMALL */
+  readonly computeType?: codebuild.ComputeType;
+  /** Timeout of one target's deployment. @default Duration.minutes(60) */
+  readonly timeout?: Duration;
+  /** Parameters every target must set. @default - none */
+  readonly requiredParameters?: string[];
+}
+
+/** The built-in deployment kinds. */
+export class DeploymentKind {
+  /** CloudFormation create/update (or change set + execute) with the target's action and execution roles. */
+  public static cloudFormation(props: CloudFormationDeploymentProps): IDeploymentKind {
+    return new CloudFormationDeployment(props);
+  }
+
+  /** CodeBuild in the tooling account running commands with the target's action role credentials. */
+  public static codeBuild(props: CodeBuildDeploymentProps): IDeploymentKind {
+    return new CodeBuildDeployment(props);
+  }
+
+  private constructor() {}
+}
+
+/** Problems of a kind that only the kind can see (e.g. a stack name outside the contract prefix). @internal */
+export function deploymentKindProblems(kind: IDeploymentKind, contract: DeploymentContract, property: string): Problem[] {
+  if (kind instanceof CloudFormationDeployment) return kind.problems(contract, property);
+  return [];
+}
+
+class CloudFormationDeployment implements IDeploymentKind {
+  public readonly actionsPerTarget: number;
+  public readonly requiredParameters: string[];
+
+  constructor(private readonly props: CloudFormationDeploymentProps) {
+    this.actionsPerTarget = props.useChangeSets ? 2 : 1;
+    this.requiredParameters = props.requiredParameters ?? [];
+  }
+
+  public problems(contract: DeploymentContract, property: string): Problem[] {
+    const name = this.props.stackName;
+    if (Token.isUnresolved(name)) return [];
+    const problems: Problem[] = [];
+    if (!name.startsWith(contract.stackNamePrefix)) {
+      problems.push({
+        property: `${property}.stackName`,
+        value: name,
+        reason: `the tenant action role may only manage stacks whose names start with '${contract.stackNamePrefix}'`,
+        fix: `name the stack '${contract.stackNamePrefix}${name}', or change the contract's stackNamePrefix`,
+      });
+    }
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(name)) {
+      problems.push({ property: `${property}.stackName`, value: name, reason: 'not a CloudFormation stack name (letters, digits, hyphens, at most 128, starting with a letter)', fix: "e.g. 'main-app'" });
+    }
+    return problems;
+  }
+
+  public bind(): void {
+    // Nothing shared: every action runs as the target's own roles.
+  }
+
+  public renderActions(context: DeploymentActionContext): DeploymentAction[] {
+    const overrides = { ...(this.props.parameterOverrides ?? {}), ...(context.target.parameters ?? {}) };
+    const common = {
+      StackName: this.props.stackName,
+      RoleArn: context.executionRoleArn,
+      Capabilities: 'CAPABILITY_IAM,CAPABILITY_NAMED_IAM,CAPABILITY_AUTO_EXPAND',
+    };
+    const template = {
+      TemplatePath: `${context.inputArtifactName}::${this.props.templatePath}`,
+      ...(Object.keys(overrides).length > 0 ? { ParameterOverrides: JSON.stringify(overrides) } : {}),
+    };
+    if (!this.props.useChangeSets) {
+      return [{ category: 'Deploy', provider: 'CloudFormation', configuration: { ActionMode: 'CREATE_UPDATE', ...common, ...template } }];
+    }
+    const changeSetName = `${this.props.stackName}-pipeline`;
+    return [
+      {
+        nameSuffix: '.Plan',
+        category: 'Deploy',
+        provider: 'CloudFormation',
+        runOrder: 1,
+        configuration: { ActionMode: 'CHANGE_SET_REPLACE', ChangeSetName: changeSetName, ...common, ...template },
+      },
+      {
+        nameSuffix: '.Apply',
+        category: 'Deploy',
+        provider: 'CloudFormation',
+        runOrder: 2,
+        configuration: { ActionMode: 'CHANGE_SET_EXECUTE', ChangeSetName: changeSetName, StackName: this.props.stackName },
+      },
+    ];
+  }
+}
+
+class CodeBuildDeployment implements IDeploymentKind {
+  public readonly actionsPerTarget = 1;
+  public readonly requiredParameters: string[];
+  private project?: codebuild.PipelineProject;
+
+  constructor(private readonly props: CodeBuildDeploymentProps) {
+    this.requiredParameters = props.requiredParameters ?? [];
+  }
+
+  public bind(scope: Construct, options: DeploymentKindBindOptions): void {
+    const { pipelineRole, contract } = options;
+    // On the contract's path: the only way a tooling role may assume tenant action roles.
+    const role = new iam.Role(scope, 'DeployProjectRole', {
+      path: contract.pipelineRolePath,
+      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+      description: 'Runs deployment commands with the credentials of each target action role',
+    });
+    // Narrowed like the pipeline role's: only the pipeline's targets.
+    role.addToPrincipalPolicy(assumeTargetActionRolesStatement(contract, options.targetAccounts));
+    this.project = new codebuild.PipelineProject(scope, 'DeployProject', {
+      description: 'Deploys one target with its action role credentials',
+      role,
+      environment: {
+        buildImage: this.props.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
+        computeType: this.props.computeType ?? codebuild.ComputeType.SMALL,
+      },
+      timeout: this.props.timeout ?? Duration.minutes(60),
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        env: { shell: 'bash' },
+        phases: {
+          pre_build: {
+            commands: [
+              'set -euo pipefail',
+              // Credentials of the target's action role for the commands that follow.
+              'CREDS=$(aws sts assume-role --role-arn "$TARGET_ROLE_ARN" --role-session-name "deploy-$TARGET_ID" --query Credentials --output json)',
+              'export AWS_ACCESS_KEY_ID=$(echo "$CREDS" | jq -r .AccessKeyId) AWS_SECRET_ACCESS_KEY=$(echo "$CREDS" | jq -r .SecretAccessKey) AWS_SESSION_TOKEN=$(echo "$CREDS" | jq -r .SessionToken)',
+              'export AWS_REGION="$TARGET_REGION" AWS_DEFAULT_REGION="$TARGET_REGION"',
+            ],
+          },
+          build: { commands: this.props.commands },
+        },
+      }),
+    });
+    pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'RunDeployProject',
+      actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+      resources: [this.project.projectArn],
+    }));
+  }
+
+  public renderActions(context: DeploymentActionContext): DeploymentAction[] {
+    const variables = [
+      { name: 'TARGET_ROLE_ARN', value: context.actionRoleArn, type: 'PLAINTEXT' },
+      { name: 'TARGET_ACCOUNT', value: context.target.account, type: 'PLAINTEXT' },
+      { name: 'TARGET_REGION', value: context.target.region, type: 'PLAINTEXT' },
+      { name: 'TARGET_ID', value: context.target.id, type: 'PLAINTEXT' },
+      ...Object.entries(context.target.parameters ?? {}).map(([name, value]) => ({ name: `PARAM_${name}`, value, type: 'PLAINTEXT' })),
+    ];
+    return [{
+      category: 'Build',
+      provider: 'CodeBuild',
+      // Runs in the tooling account as the pipeline role; the commands assume the target role.
+      runAsPipelineRole: true,
+      inTargetRegion: false,
+      configuration: { ProjectName: this.project!.projectName, EnvironmentVariables: JSON.stringify(variables) },
+    }];
+  }
+}
