@@ -84,17 +84,8 @@ describe.each(MODES)('$name', (mode) => {
   const stackArn = (account: string, name: string) =>
     `arn:aws:cloudformation:${REGION}:${account}:stack/${name}/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9`;
 
-  /** Evaluates and fails with the harness' explanation when the decision differs. */
-  async function expectDecision(request: AccessRequest, expected: Decision): Promise<void> {
-    const result = await model.evaluate(request);
-    if (result.decision !== expected) {
-      throw new Error(`expected ${expected}, got ${result.decision}\n${result.explanation}`);
-    }
-  }
-
-  async function expectAssume(principal: AccessPrincipal, roleArn: string, expected: Decision): Promise<void> {
-    await expectDecision({ principal, action: 'sts:AssumeRole', resource: roleArn }, expected);
-  }
+  const expectDecision = (request: AccessRequest, expected: Decision) => model.expectDecision(request, expected);
+  const expectAssume = (principal: AccessPrincipal, roleArn: string, expected: Decision) => model.expectAssume(principal, roleArn, expected);
 
   beforeAll(() => {
     model = buildModel(mode);

@@ -130,6 +130,19 @@ export class AccessModel {
     private readonly organizations: Organization[],
   ) {}
 
+  /** Evaluates and throws with the explanation when the decision is not `expected` (for tests). */
+  public async expectDecision(request: AccessRequest, expected: Decision): Promise<void> {
+    const result = await this.evaluate(request);
+    if (result.decision !== expected) {
+      throw new Error(`expected ${expected}, got ${result.decision}\n${result.explanation}`);
+    }
+  }
+
+  /** `expectDecision` for sts:AssumeRole of a role ARN. */
+  public async expectAssume(principal: AccessPrincipal, roleArn: string, expected: Decision): Promise<void> {
+    await this.expectDecision({ principal, action: 'sts:AssumeRole', resource: roleArn }, expected);
+  }
+
   /** The single role of `account` whose name equals the string or matches the regex. */
   public role(account: string, nameOrRegex: string | RegExp): ModelRole {
     const role = single(`role ${nameOrRegex} in ${account}`, this.assembly.roles.filter((r) => r.account === account),

@@ -92,6 +92,11 @@ const RESOURCE_TYPES: Record<string, ResourceTypeInfo> = {
     attributes: { PolicyArn: (c, name, p) => `arn:${c.partition}:iam::${c.account}:policy${iamPath(p)}${name}` },
   },
   'AWS::IAM::Policy': { nameProperty: 'PolicyName', maxLength: 128 },
+  'AWS::CodeBuild::Project': {
+    nameProperty: 'Name',
+    maxLength: 150,
+    arn: (c, name) => `arn:${c.partition}:codebuild:${c.region}:${c.account}:project/${name}`,
+  },
   'AWS::IAM::InstanceProfile': {
     nameProperty: 'InstanceProfileName',
     maxLength: 128,
