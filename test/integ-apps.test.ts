@@ -1,6 +1,7 @@
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildArtifactStoreIntegApp } from '../integ/integ.artifact-store';
+import { buildCrossAccountPipelineIntegApp } from '../integ/integ.cross-account-pipeline';
 import { buildTenantDeploymentRoleIntegApp } from '../integ/integ.tenant-deployment-role';
 import { buildTenantDeploymentRoleStackSetIntegApp } from '../integ/integ.tenant-deployment-role-stack-set';
 
@@ -11,6 +12,7 @@ import { buildTenantDeploymentRoleStackSetIntegApp } from '../integ/integ.tenant
  */
 const integApps: Array<[string, () => { app: App; stacks: Stack[] }]> = [
   ['artifact-store', () => buildArtifactStoreIntegApp()],
+  ['cross-account-pipeline', () => buildCrossAccountPipelineIntegApp()],
   ['tenant-deployment-role', () => buildTenantDeploymentRoleIntegApp()],
   ['tenant-deployment-role-stack-set', () => buildTenantDeploymentRoleStackSetIntegApp()],
 ];

@@ -1,0 +1,58 @@
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { checkWithNag, INTEG_TENANT_ACCOUNT, INTEG_TOOLING_ACCOUNT, newIntegApp } from './integ-environment';
+import { ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind, PipelineSource } from '../src';
+
+/**
+ * A release pipeline in the tooling account deploying to a Dev and (after an
+ * approval) a Prod target. For a real run the source is a CodeConnections
+ * connection (CDKX_INTEG_CONNECTION_ARN, CDKX_INTEG_REPOSITORY) and the targets'
+ * TenantDeploymentRole stacks must be deployed first (integ.tenant-deployment-role).
+ */
+export function buildCrossAccountPipelineIntegApp(app: App = newIntegApp()): { app: App; stacks: Stack[] } {
+  const region = 'us-east-1';
+  const stack = new Stack(app, 'cdkx-integ-cross-account-pipeline', { env: { account: INTEG_TOOLING_ACCOUNT, region } });
+  const contract = new DeploymentContract({ toolingAccount: INTEG_TOOLING_ACCOUNT, qualifier: 'integ' });
+  const store = new ArtifactStore(stack, 'Store', {
+    contract,
+    readerAccounts: [INTEG_TENANT_ACCOUNT],
+    removalPolicy: RemovalPolicy.DESTROY,
+    autoDeleteObjects: true,
+  });
+  const topic = new sns.Topic(stack, 'Releases', { enforceSSL: true, masterKey: store.encryptionKey });
+  const pipeline = new CrossAccountPipeline(stack, 'Release', {
+    contract,
+    artifactStore: store,
+    pipelineName: 'cdkx-integ-release',
+    source: PipelineSource.connection({
+      connectionArn: process.env.CDKX_INTEG_CONNECTION_ARN ?? `arn:aws:codeconnections:${region}:${INTEG_TOOLING_ACCOUNT}:connection/00000000-0000-0000-0000-000000000000`,
+      repository: process.env.CDKX_INTEG_REPOSITORY ?? 'acme/shop',
+      branch: 'main',
+      filePaths: ['app/**'],
+    }),
+    buildOptions: {
+      installCommands: ['npm ci'],
+      commands: ['npm test', 'npx cdk synth --output dist'],
+      outputDirectory: 'dist',
+      testReportFiles: ['reports/junit.xml'],
+    },
+    deploymentKind: DeploymentKind.cloudFormation({ stackName: 'integ-app', templatePath: 'App.template.json' }),
+    notificationTopic: topic,
+    stages: [
+      { name: 'Dev', targets: [{ id: 'dev', account: INTEG_TENANT_ACCOUNT, region }] },
+      { name: 'Prod', approval: {}, targets: [{ id: 'prod', account: INTEG_TENANT_ACCOUNT, region: 'eu-west-1', parameters: { Stage: 'prod' } }] },
+    ],
+  });
+  checkWithNag(stack);
+
+  const integ = new IntegTest(app, 'CrossAccountPipelineInteg', { testCases: [stack] });
+  integ.assertions
+    .awsApiCall('CodePipeline', 'getPipeline', { name: pipeline.pipelineNames[0] })
+    .expect(ExpectedResult.objectLike({ pipeline: { pipelineType: 'V2', executionMode: 'QUEUED' } }));
+  return { app, stacks: [stack] };
+}
+
+if (require.main === module) {
+  buildCrossAccountPipelineIntegApp().app.synth();
+}
