@@ -26,7 +26,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // A top-level tsconfig.dev.json that type-checks src, test, integ and scripts.
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'scripts/**/*.ts', 'demo/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'scripts/**/*.ts', 'demo/**/*.ts', 'bench/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
     compilerOptions: {},
   },
 
@@ -64,7 +64,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Type-aware lint over every TypeScript file, with the dev tsconfig that includes them all.
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'integ', 'scripts', 'demo', 'build-tools'],
+    devdirs: ['test', 'integ', 'scripts', 'demo', 'bench', 'build-tools'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -78,7 +78,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 project.deps.removeDependency('eslint-import-resolver-typescript');
 project.addDevDeps('eslint-import-resolver-typescript@~3.8.0');
 
-for (const ignored of ['/integ/', '/scripts/', '/demo/', '/.ci/', '/.venv/', '/cdk.out/', '/tsconfig.dev.json']) {
+for (const ignored of ['/integ/', '/scripts/', '/demo/', '/bench/', '/.ci/', '/.venv/', '/cdk.out/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(ignored);
 }
 
@@ -98,6 +98,13 @@ project.addTask('integ:update', {
 project.addTask('demo', {
   description: 'Synthesize the demo vendor app into cdk.out and print stacks, policy sizes and the access proof (offline)',
   exec: 'ts-node --project tsconfig.dev.json demo/main.ts',
+});
+
+// Performance claims come from here, never from timed unit tests.
+project.addTask('bench', {
+  description: 'Synthesize CrossAccountPipeline and CDK Pipelines for growing target counts and compare sizes, quotas and synth time',
+  exec: 'ts-node --project tsconfig.dev.json bench/main.ts',
+  receiveArgs: true,
 });
 
 const cfnLint = project.addTask('cfn-lint', {
