@@ -13,7 +13,7 @@ import { AccessModel, AccessPrincipal } from '../test/support/access-model';
 async function main(): Promise<void> {
   const started = Date.now();
   const outdir = path.resolve(__dirname, '..', 'cdk.out');
-  const { app, contract, stores, pipelineRole } = buildVendorApp(outdir);
+  const { app, contract, stores, pipeline: release } = buildVendorApp(outdir);
   const assembly = app.synth();
 
   section('Stacks');
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const key = model.assembly.keys.find((k) => k.account === tooling && k.region === stores[0].region)!;
   const artifact = `${store.arn}/pipeline/source/artifact.zip`;
   const viaS3 = { 'kms:ViaService': `s3.${stores[0].region}.amazonaws.com` };
-  const pipeline = model.role(tooling, new RegExp(pipelineRole.node.id));
+  const pipeline = model.role(tooling, /PipelineRole/);
   const acme = DEMO.tenants[0].account;
   const globex = DEMO.tenants[1].account;
   const action = (account: string) => model.role(account, contract.actionRoleName);
@@ -84,7 +84,8 @@ async function main(): Promise<void> {
 
   section('Output');
   console.log(`  templates: ${path.relative(process.cwd(), outdir)}/`);
-  console.log('  rollout diagram: none yet (CrossAccountPipeline writes one; not built yet)');
+  console.log(`  rollout diagram and table: ${path.relative(process.cwd(), path.join(outdir, `rollout-${release.pipelineNames[0]}.md`))}`);
+  console.log(`  pipelines: ${release.pipelineNames.join(', ')}`);
   console.log(`  took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (failures > 0) {
     console.error(`\n${failures} access check(s) did not match`);

@@ -1,6 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ArtifactStore, DeploymentContract, TenantDeploymentRole } from '../src';
+import {
+  ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind, PipelineSource, TenantDeploymentRole,
+} from '../src';
 
 /** The demo software vendor: one tooling account, a dev account, three tenants in two regions. */
 export const DEMO = {
@@ -20,13 +22,13 @@ export interface VendorApp {
   readonly app: App;
   readonly contract: DeploymentContract;
   readonly stores: ArtifactStore[];
-  readonly pipelineRole: iam.Role;
+  readonly pipeline: CrossAccountPipeline;
 }
 
 /**
  * The vendor's CDK app as far as the library goes today: an artifact store per
- * tooling region and the deployment roles in every target account. A stand-in
- * pipeline role (on the contract's path) shows what CrossAccountPipeline will use.
+ * tooling region, the release pipeline (Dev, then the tenants after an
+ * approval) and the deployment roles in every target account.
  */
 export function buildVendorApp(outdir?: string): VendorApp {
   const app = new App({ outdir, analyticsReporting: false });
@@ -41,15 +43,26 @@ export function buildVendorApp(outdir?: string): VendorApp {
     return new ArtifactStore(stack, 'ArtifactStore', { contract });
   });
 
-  const pipelineRole = new iam.Role(Stack.of(stores[0]), 'StandInPipelineRole', {
-    path: contract.pipelineRolePath,
-    assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+  const pipeline = new CrossAccountPipeline(Stack.of(stores[0]), 'Release', {
+    contract,
+    artifactStore: stores[0],
+    pipelineName: 'shop-release',
+    source: PipelineSource.connection({
+      connectionArn: `arn:aws:codeconnections:us-east-1:${DEMO.tooling.account}:connection/00000000-demo`,
+      repository: 'vendor/shop',
+      branch: 'main',
+    }),
+    buildOptions: { commands: ['npm ci', 'npm test', 'npx cdk synth -o dist'], outputDirectory: 'dist', testReportFiles: ['reports/*.xml'] },
+    deploymentKind: DeploymentKind.cloudFormation({ stackName: 'shop-app', templatePath: 'ShopApp.template.json' }),
+    stages: [
+      {
+        name: 'Dev',
+        targets: [{ id: 'dev', account: DEMO.dev.account, region: DEMO.dev.region }],
+        verify: [{ name: 'IntegrationTests', commands: ['npm run test:integ'] }],
+      },
+      { name: 'Prod', approval: {}, targets: DEMO.tenants.map((t) => ({ id: t.name, account: t.account, region: t.region, parameters: { Tenant: t.name } })) },
+    ],
   });
-  stores[0].grantReadWrite(pipelineRole);
-  pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['sts:AssumeRole'],
-    resources: [`arn:aws:iam::*:role/${contract.actionRoleName}`],
-  }));
 
   const targets = [{ name: 'dev', ...DEMO.dev }, ...DEMO.tenants];
   for (const target of targets) {
@@ -62,5 +75,5 @@ export function buildVendorApp(outdir?: string): VendorApp {
       })],
     });
   }
-  return { app, contract, stores, pipelineRole };
+  return { app, contract, stores, pipeline };
 }

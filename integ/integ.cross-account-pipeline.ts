@@ -40,7 +40,7 @@ export function buildCrossAccountPipelineIntegApp(app: App = newIntegApp()): { a
     deploymentKind: DeploymentKind.cloudFormation({ stackName: 'integ-app', templatePath: 'App.template.json' }),
     notificationTopic: topic,
     stages: [
-      { name: 'Dev', targets: [{ id: 'dev', account: INTEG_TENANT_ACCOUNT, region }] },
+      { name: 'Dev', targets: [{ id: 'dev', account: INTEG_TENANT_ACCOUNT, region }], verify: [{ name: 'SmokeTests', commands: ['npm run smoke'] }] },
       { name: 'Prod', approval: {}, targets: [{ id: 'prod', account: INTEG_TENANT_ACCOUNT, region: 'eu-west-1', parameters: { Stage: 'prod' } }] },
     ],
   });

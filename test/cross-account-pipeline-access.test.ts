@@ -20,8 +20,6 @@
  *   contract's tenant roles, which trust the tooling account's pipeline path;
  * - a role `legacy-admin` in the Dev account that trusts the whole tooling account.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {

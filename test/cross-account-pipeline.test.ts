@@ -234,6 +234,22 @@ describe('CrossAccountPipeline options', () => {
     expect(release.Stages[3].Actions[0].Configuration.NotificationArn).toBe('arn:aws:sns:us-east-1:111111111111:releases');
   });
 
+  test('verification steps run in CodeBuild after the last wave of their stage', () => {
+    const { stack } = build({
+      stages: [
+        { name: 'Dev', targets: targets(3), verify: [{ name: 'IntegrationTests', commands: ['npm run integ'] }, { name: 'Scan', commands: ['trivy fs .'] }] },
+        { name: 'Prod', targets: targets(1, 'p', 400_000_000_000) },
+      ],
+      limits: { waveSize: 2 },
+    });
+    const template = Template.fromStack(stack);
+    const [release] = pipelines(template);
+    expect(release.Stages.map((s: any) => s.Name)).toEqual(['Source', 'Build', 'Dev-Wave-1-of-2', 'Dev-Wave-2-of-2', 'Verify-Dev', 'Prod-Wave-1-of-1']);
+    expect(release.Stages[4].Actions.map((a: any) => [a.Name, a.ActionTypeId.Category, a.ActionTypeId.Provider, a.InputArtifacts]))
+      .toEqual([['IntegrationTests', 'Test', 'CodeBuild', [{ Name: 'BuildOutput' }]], ['Scan', 'Test', 'CodeBuild', [{ Name: 'BuildOutput' }]]]);
+    template.resourceCountIs('AWS::CodeBuild::Project', 3);
+  });
+
   test('raised limits: 100 actions per stage hold 100 targets per wave', () => {
     const { stack } = build({ limits: { actionsPerStage: 100 }, stages: [{ name: 'Prod', targets: targets(150) }] });
     const [release] = pipelines(Template.fromStack(stack));
@@ -362,6 +378,11 @@ describe('CrossAccountPipeline errors', () => {
   test('a malformed connection ARN', () => {
     expectError({ source: PipelineSource.connection({ connectionArn: 'my-connection', repository: 'acme/shop', branch: 'main' }) },
       /source\.connectionArn = "my-connection": not a CodeConnections connection ARN/);
+  });
+
+  test('a verification step with an illegal or repeated name', () => {
+    expectError({ stages: [{ name: 'Dev', targets: targets(1), verify: [{ name: 'Tests', commands: [] }, { name: 'Tests', commands: [] }] }] },
+      /stages\[0\]\.verify\[1\]\.name = "Tests": a step name becomes a CodePipeline action name/);
   });
 
   test('an approval that waits longer than CodePipeline allows', () => {

@@ -442,3 +442,24 @@ describe('planProblems', () => {
     );
   });
 });
+
+describe('verification stages', () => {
+  test('a verification follows the last wave of its stage and stays in its pipeline', () => {
+    const stage = { name: 'Prod', targets: Array.from({ length: 3 }, (_, i) => ({ id: `t${i}`, account: String(300000000000 + i), region: 'us-east-1' })), verify: true };
+    // Release: Source, Build, Wave 1, Handoff (4); the last wave and its verification go on together.
+    const plan = planRollout([stage], { waveSize: 2, stagesPerPipeline: 4 });
+    expect(plan.pipelines.map((p) => p.stages.map((s) => s.stageName))).toEqual([
+      ['Prod-Wave-1-of-2'],
+      ['Prod-Wave-2-of-2', 'Verify-Prod'],
+    ]);
+  });
+
+  test('a single-wave stage with an approval and a verification needs five stages per pipeline', () => {
+    const stage = { name: 'Prod', targets: [{ id: 't', account: '300000000000', region: 'us-east-1' }], approval: true, verify: true };
+    expect(planProblems([stage], { ...DEFAULT_LIMITS, stagesPerPipeline: 4 })).toEqual([expect.objectContaining({
+      property: 'limits.stagesPerPipeline',
+      value: 4,
+      fix: 'set stagesPerPipeline to 5 or more',
+    })]);
+  });
+});

@@ -11,7 +11,7 @@ import { assumeTargetActionRolesStatement } from './assume-target-roles';
 import { DeploymentActionContext, deploymentKindProblems, IDeploymentKind, PipelineTarget } from './deployment-kind';
 import { PipelineSource, pipelineArnOf, renderS3Source, SOURCE_ARTIFACT } from './pipeline-source';
 import {
-  BUILD_STAGE_NAME, DEFAULT_LIMITS, HANDOFF_STAGE_NAME, PlanLimits, PlannedPipeline, PlannedStage, planProblems,
+  BUILD_STAGE_NAME, DEFAULT_LIMITS, HANDOFF_STAGE_NAME, PlanLimits, PlannedPipeline, PlannedStage, planProblems, PlanStageInput,
   RolloutPlan, planRollout, SOURCE_STAGE_NAME,
 } from './rollout-plan';
 import { renderRolloutMarkdown } from './rollout-report';
@@ -60,6 +60,18 @@ export interface ApprovalOptions {
   readonly comment?: string;
 }
 
+/** A verification run in the tooling account after a stage: integration tests, a security scan. */
+export interface PipelineStep {
+  /** Action name (`[A-Za-z0-9.@_-]`, at most 100). */
+  readonly name: string;
+  /** Commands, run in CodeBuild on the released artifact. */
+  readonly commands: string[];
+  /** Build image. @default codebuild.LinuxBuildImage.STANDARD_7_0 */
+  readonly buildImage?: codebuild.IBuildImage;
+  /** Plain environment variables. @default - none */
+  readonly environment?: Record<string, string>;
+}
+
 /** One stage of the rollout (Dev, Test, Prod, ...). */
 export interface PipelineStageOptions {
   /** Stage name (letters, digits, `.@_-`). */
@@ -70,6 +82,8 @@ export interface PipelineStageOptions {
   readonly approval?: ApprovalOptions;
   /** How this stage deploys. @default - the pipeline's deploymentKind */
   readonly deploymentKind?: IDeploymentKind;
+  /** Steps run in parallel after the last wave of the stage; a failing step stops the release. @default - none */
+  readonly verify?: PipelineStep[];
 }
 
 /** CodePipeline limits of the account (raise them when AWS raised your quotas). */
@@ -122,6 +136,9 @@ export interface CrossAccountPipelineProps {
  */
 const PIPELINE_TEMPLATE_BUDGET = 900_000;
 
+/** cdk-nag finding for the objects of the artifact bucket, whatever its logical id. */
+const STORE_OBJECTS = { regex: '/^Resource::<.*Bucket[0-9A-F]{8}\\.Arn>\\/\\*$/' };
+
 /** Artifact names inside the pipelines. */
 const BUILD_ARTIFACT = 'BuildOutput';
 /** Where a pipeline hands the released artifact to the next one. */
@@ -154,6 +171,8 @@ export class CrossAccountPipeline extends Construct {
   private readonly partition: string;
   private readonly stageKinds = new Map<string, IDeploymentKind>();
   private readonly approvals = new Map<string, ApprovalOptions>();
+  /** CodeBuild projects of each stage's verification steps. */
+  private readonly verifySteps = new Map<string, Array<{ step: PipelineStep; project: codebuild.PipelineProject }>>();
   /** Where each target was declared, for error messages (`stages[1].targets[4]`). */
   private readonly targetPaths = new Map<string, string>();
 
@@ -168,7 +187,7 @@ export class CrossAccountPipeline extends Construct {
     }
     const limits = this.effectiveLimits();
     throwIfProblems(this, this.inputProblems(limits));
-    this.plan = planRollout(props.stages.map((s) => ({ name: s.name, targets: s.targets, approval: s.approval !== undefined })), limits);
+    this.plan = planRollout(planInput(props.stages), limits);
 
     const baseName = props.pipelineName ?? `${props.contract.qualifier}-${id}`;
     this.pipelineNames = this.plan.pipelines.map((p) => (p.index === 0 ? baseName : `${baseName}-${p.index + 1}`));
@@ -180,6 +199,7 @@ export class CrossAccountPipeline extends Construct {
     });
     this.grantPipelineRole();
     this.buildProject = this.createBuildProject();
+    this.createVerifyProjects();
     for (const kind of new Set(this.stageKinds.values())) {
       kind.bind(this, { pipelineRole: this.pipelineRole, contract: props.contract, targetAccounts: this.targetAccounts() });
     }
@@ -227,8 +247,7 @@ export class CrossAccountPipeline extends Construct {
     const problems = [
       ...contractProblems(props.contract),
       ...props.source._problems('source'),
-      ...planProblems(props.stages.map((s) => ({ name: s.name, targets: s.targets, approval: s.approval !== undefined })), limits)
-        .map((p) => (p.property.startsWith('limits.') && props.limits ? { ...p, property: p.property } : p)),
+      ...planProblems(planInput(props.stages), limits),
     ];
     if (Token.isUnresolved(Stack.of(this).region)) {
       problems.push({
@@ -252,6 +271,18 @@ export class CrossAccountPipeline extends Construct {
             });
           }
         }
+      });
+      const stepNames = new Set<string>();
+      (stage.verify ?? []).forEach((step, j) => {
+        if (!/^[A-Za-z0-9.@_-]{1,100}$/.test(step.name) || stepNames.has(step.name)) {
+          problems.push({
+            property: `stages[${i}].verify[${j}].name`,
+            value: step.name,
+            reason: 'a step name becomes a CodePipeline action name: 1 to 100 letters, digits or .@_-, unique within the stage',
+            fix: "use a name such as 'IntegrationTests'",
+          });
+        }
+        stepNames.add(step.name);
       });
       const timeout = stage.approval?.timeout;
       const outOfRange = (t: Duration) => t.toMinutes({ integral: false }) < 5 || t.toSeconds() > APPROVAL_TIMEOUT_MAX.toSeconds();
@@ -345,6 +376,28 @@ export class CrossAccountPipeline extends Construct {
     return project;
   }
 
+  private createVerifyProjects(): void {
+    this.props.stages.forEach((stage, i) => {
+      const steps = (stage.verify ?? []).map((step, j) => {
+        const project = new codebuild.PipelineProject(this, `Verify${i}Step${j}`, {
+          description: `Verification '${step.name}' after stage ${stage.name}`,
+          encryptionKey: this.props.artifactStore.encryptionKey,
+          environment: { buildImage: step.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0 },
+          environmentVariables: Object.fromEntries(Object.entries(step.environment ?? {}).map(([name, value]) => [name, { value }])),
+          buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: step.commands } } }),
+        });
+        this.props.artifactStore.grantRead(project);
+        this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+          actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+          resources: [project.projectArn],
+        }));
+        this.suppressBuildRoleFindings(project);
+        return { step, project };
+      });
+      if (steps.length > 0) this.verifySteps.set(stage.name, steps);
+    });
+  }
+
   private renderPipeline(scope: Construct, planned: PlannedPipeline): Problem[] {
     const name = this.pipelineNames[planned.index];
     const pipelineArn = pipelineArnOf(name);
@@ -431,6 +484,18 @@ export class CrossAccountPipeline extends Construct {
   private renderStage(
     stage: PlannedStage, inputArtifact: string, regions: Set<string>, problems: Problem[],
   ): codepipeline.CfnPipeline.StageDeclarationProperty {
+    if (stage.kind === 'verify') {
+      return {
+        name: stage.stageName,
+        actions: (this.verifySteps.get(stage.userStage) ?? []).map(({ step, project }) => ({
+          name: step.name,
+          actionTypeId: { category: 'Test', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+          configuration: { ProjectName: project.projectName },
+          inputArtifacts: [{ name: inputArtifact }],
+          runOrder: 1,
+        })),
+      };
+    }
     if (stage.kind === 'approval') {
       const options = this.approvals.get(stage.userStage) ?? {};
       return {
@@ -511,21 +576,24 @@ export class CrossAccountPipeline extends Construct {
     fs.writeFileSync(path.join(outdir, `rollout-${baseName}.md`), this.rolloutReport);
   }
 
+  /** CodeBuild generates wildcard grants for a project's own logs, reports and key. */
+  private suppressBuildRoleFindings(project: codebuild.PipelineProject): void {
+    const policy = project.role?.node.tryFindChild('DefaultPolicy');
+    if (!policy) return;
+    addNagSuppressions(policy, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'Generated by CodeBuild for this project only: its own log streams and report groups, the artifact objects it reads and writes, and the KMS actions for the one artifact key.',
+      appliesTo: [
+        { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):logs:.*:log-group:\\/aws\\/codebuild\\/<.*>:\\*$/' },
+        { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):codebuild:.*:report-group\\/<.*>-\\*$/' },
+        'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*', STORE_OBJECTS,
+      ],
+    }]);
+  }
+
   private suppressExpectedNagFindings(): void {
     const contract = this.props.contract;
-    const storeObjects = { regex: '/^Resource::<.*Bucket[0-9A-F]{8}\\.Arn>\\/\\*$/' };
-    const buildPolicy = this.buildProject.role?.node.tryFindChild('DefaultPolicy');
-    if (buildPolicy) {
-      addNagSuppressions(buildPolicy, [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'Generated by CodeBuild for this project only: its own log streams and report groups, the artifact objects it reads and writes, and the KMS actions for the one artifact key.',
-        appliesTo: [
-          { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):logs:.*:log-group:\\/aws\\/codebuild\\/<.*>:\\*$/' },
-          { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):codebuild:.*:report-group\\/<.*>-\\*$/' },
-          'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*', storeObjects,
-        ],
-      }]);
-    }
+    this.suppressBuildRoleFindings(this.buildProject);
     const policy = this.pipelineRole.node.tryFindChild('DefaultPolicy');
     if (policy) {
       addNagSuppressions(policy, [{
@@ -536,7 +604,7 @@ export class CrossAccountPipeline extends Construct {
           `Resource::arn:<AWS::Partition>:s3:::${artifactBucketNamePattern(contract.qualifier, contract.toolingAccount)}`,
           `Resource::arn:<AWS::Partition>:s3:::${artifactBucketNamePattern(contract.qualifier, contract.toolingAccount)}/*`,
           `Resource::arn:<AWS::Partition>:kms:*:${contract.toolingAccount}:key/*`,
-          storeObjects,
+          STORE_OBJECTS,
         ],
       }]);
     }
@@ -559,4 +627,9 @@ function templateSizeProblems(pipeline: codepipeline.CfnPipeline, name: string):
   return [`pipeline ${name} takes ${size.toLocaleString('en-US')} bytes of its template, over the budget of ` +
     `${PIPELINE_TEMPLATE_BUDGET.toLocaleString('en-US')} (CloudFormation reads at most 1 MB). ` +
     'Fix: lower limits.maxActionsPerPipeline so targets spread over more pipelines, or shorten target ids and parameters'];
+}
+
+/** What the plan needs to know of the stages. */
+function planInput(stages: PipelineStageOptions[]): PlanStageInput[] {
+  return stages.map((s) => ({ name: s.name, targets: s.targets, approval: s.approval !== undefined, verify: (s.verify?.length ?? 0) > 0 }));
 }

@@ -34,6 +34,8 @@ export interface PlanStageInput {
   readonly targets: PlanTarget[];
   /** A manual approval before the first wave of this stage. */
   readonly approval?: boolean;
+  /** A verification stage (tests, scans) after the last wave of this stage. */
+  readonly verify?: boolean;
 }
 
 export interface PlanLimits {
@@ -73,7 +75,14 @@ export interface PlannedApproval {
   readonly userStage: string;
 }
 
-export type PlannedStage = PlannedWave | PlannedApproval;
+export interface PlannedVerify {
+  readonly kind: 'verify';
+  /** CodePipeline stage name, for example `Verify-Prod`. */
+  readonly stageName: string;
+  readonly userStage: string;
+}
+
+export type PlannedStage = PlannedWave | PlannedApproval | PlannedVerify;
 
 export interface PlannedPipeline {
   /** 0 is the release pipeline; each later one is fed by the one before. */
@@ -119,6 +128,10 @@ export function approvalStageName(userStage: string): string {
   return `Approve-${userStage}`;
 }
 
+export function verifyStageName(userStage: string): string {
+  return `Verify-${userStage}`;
+}
+
 /** Every problem with the input, property paths as the user wrote them (`stages[2].targets[7].account`). */
 export function planProblems(stages: PlanStageInput[], limits: PlanLimits): Problem[] {
   const problems = limitProblems(limits);
@@ -157,6 +170,7 @@ export function planProblems(stages: PlanStageInput[], limits: PlanLimits): Prob
       });
     } else if (waveSizeValid && first === undefined && CODEPIPELINE_NAME.test(stage.name)) {
       problems.push(...generatedNameProblems(`${property}.name`, stage, limits.waveSize, generatedNames, i));
+      problems.push(...blockFitProblems(property, stage, limits));
     }
     stage.targets.forEach((target, j) => {
       problems.push(...targetProblems(`${property}.targets[${j}]`, target, targetIds));
@@ -248,6 +262,25 @@ function limitProblems(limits: PlanLimits): Problem[] {
   return problems;
 }
 
+/**
+ * The stages that must share a pipeline (a wave with its approval and its
+ * verification) plus Source and Handoff must fit one continuation pipeline.
+ */
+function blockFitProblems(property: string, stage: PlanStageInput, limits: PlanLimits): Problem[] {
+  const waves = Math.ceil(stage.targets.length / limits.waveSize);
+  const extra = waves === 1
+    ? (stage.approval ? 1 : 0) + (stage.verify ? 1 : 0)
+    : (stage.approval || stage.verify ? 1 : 0);
+  const needed = 2 + 1 + extra;
+  if (!isIntegerIn(limits.stagesPerPipeline, 1, Infinity) || needed <= limits.stagesPerPipeline) return [];
+  return [{
+    property: 'limits.stagesPerPipeline',
+    value: limits.stagesPerPipeline,
+    reason: `${property} needs ${needed} stages in one pipeline (Source, its approval, wave and verification, Handoff)`,
+    fix: `set stagesPerPipeline to ${needed} or more`,
+  }];
+}
+
 function isIntegerIn(value: number, min: number, max: number): boolean {
   return Number.isInteger(value) && value >= min && value <= max;
 }
@@ -277,7 +310,10 @@ function generatedNameProblems(
   // The longest name: wave names are padded to one length, and longer than the approval's.
   const longest = waveStageName(stage.name, waves, waves);
   const problems = checkNameLength(property, stage.name, longest, 'the CodePipeline stage name', CODEPIPELINE_NAME_LIMIT, fix);
-  const names = stage.approval ? [approvalStageName(stage.name)] : [];
+  const names = [
+    ...(stage.approval ? [approvalStageName(stage.name)] : []),
+    ...(stage.verify ? [verifyStageName(stage.name)] : []),
+  ];
   for (let wave = 1; wave <= waves; wave++) names.push(waveStageName(stage.name, wave, waves));
   for (const name of names) {
     const other = seen.get(name);
@@ -363,7 +399,10 @@ function targetProblems(property: string, target: PlanTarget, seenIds: Map<strin
   return problems;
 }
 
-/** What must stay in one pipeline: one wave, or an approval with the first wave after it. */
+/**
+ * What must stay in one pipeline: one wave, with the approval before it when it
+ * is the first wave, and the verification after it when it is the last.
+ */
 interface Block {
   readonly stages: PlannedStage[];
   readonly actions: number;
@@ -379,7 +418,10 @@ function blocksOf(stages: PlanStageInput[], waveSize: number): Block[] {
       const approval: PlannedApproval[] = stage.approval && wave === 1
         ? [{ kind: 'approval', stageName: approvalStageName(stage.name), userStage: stage.name }]
         : [];
-      blocks.push({ stages: [...approval, planned], actions: targets.length });
+      const verify: PlannedVerify[] = stage.verify && wave === waves
+        ? [{ kind: 'verify', stageName: verifyStageName(stage.name), userStage: stage.name }]
+        : [];
+      blocks.push({ stages: [...approval, planned, ...verify], actions: targets.length });
     }
   }
   return blocks;

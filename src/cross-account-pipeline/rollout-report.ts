@@ -36,13 +36,15 @@ function summary(plan: RolloutPlan): string {
   const stages = plan.pipelines.reduce((sum, p) => sum + p.stageCount, 0);
   const all = plan.pipelines.flatMap((p) => p.stages);
   const waves = all.filter((s) => s.kind === 'wave').length;
-  const approvals = all.length - waves;
+  const approvals = all.filter((s) => s.kind === 'approval').length;
+  const verifications = all.filter((s) => s.kind === 'verify').length;
   return [
     count(plan.targetCount, 'target'),
     count(plan.pipelines.length, 'pipeline'),
     count(stages, 'CodePipeline stage'),
     count(waves, 'wave'),
     count(approvals, 'approval'),
+    ...(verifications > 0 ? [count(verifications, 'verification')] : []),
   ].join(', ') + '.';
 }
 
@@ -60,9 +62,11 @@ function stageLabels(pipeline: PlannedPipeline): Array<[string, string]> {
 }
 
 function stageLabel(stage: PlannedStage): string {
-  return stage.kind === 'wave'
-    ? `${stage.stageName} (${count(stage.targets.length, 'target')})`
-    : `${stage.stageName} (manual approval)`;
+  switch (stage.kind) {
+    case 'wave': return `${stage.stageName} (${count(stage.targets.length, 'target')})`;
+    case 'approval': return `${stage.stageName} (manual approval)`;
+    case 'verify': return `${stage.stageName} (verification)`;
+  }
 }
 
 function flowchart(plan: RolloutPlan): string[] {

@@ -92,6 +92,13 @@ const RESOURCE_TYPES: Record<string, ResourceTypeInfo> = {
     attributes: { PolicyArn: (c, name, p) => `arn:${c.partition}:iam::${c.account}:policy${iamPath(p)}${name}` },
   },
   'AWS::IAM::Policy': { nameProperty: 'PolicyName', maxLength: 128 },
+  'AWS::CodeBuild::ReportGroup': {
+    // Ref of a report group is its ARN.
+    nameProperty: 'Name',
+    ref: 'arn',
+    maxLength: 128,
+    arn: (c, name) => `arn:${c.partition}:codebuild:${c.region}:${c.account}:report-group/${name}`,
+  },
   'AWS::CodeBuild::Project': {
     nameProperty: 'Name',
     maxLength: 150,
