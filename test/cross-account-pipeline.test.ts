@@ -185,6 +185,15 @@ describe('CrossAccountPipeline options', () => {
     });
   });
 
+  test('ECS service deployments roll the image out as the target action role', () => {
+    const { stack } = build({ deploymentKind: DeploymentKind.ecsService({ clusterName: 'shop', serviceName: 'web' }) });
+    const [release] = pipelines(Template.fromStack(stack));
+    const dev = release.Stages[2].Actions[0];
+    expect(dev.ActionTypeId).toEqual({ Category: 'Deploy', Owner: 'AWS', Provider: 'ECS', Version: '1' });
+    expect(dev.Configuration).toEqual({ ClusterName: 'shop', ServiceName: 'web', FileName: 'imagedefinitions.json', DeploymentTimeout: '60' });
+    expect(dev.RoleArn).toBe('arn:aws:iam::222222222222:role/cdkx-main-deploy-action');
+  });
+
   test('a stage can use its own deployment kind', () => {
     const { stack } = build({
       stages: [

@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { DeploymentContract, TenantDeploymentRole, TenantDeploymentRoleProps } from '../src';
+import { AccessModel } from './support/access-model';
 import { allStatements, synthError, wildcardActions } from './support/policy-inspection';
 
 const TOOLING = '111111111111';
@@ -147,6 +148,41 @@ describe('TenantDeploymentRole options', () => {
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'cdkx-main-deploy-action', ManagedPolicyArns: Match.absent() });
   });
 
+  test('ECS service deployments: update services of one cluster, pass only the task roles, only to ECS tasks', () => {
+    const { stack } = tenant({
+      ecsServiceDeployments: { clusterName: 'shop', serviceNames: ['web'], taskRoleArns: [`arn:aws:iam::${TENANT}:role/shop-web-task`] },
+    });
+    const statements = allStatements(Template.fromStack(stack).toJSON()).map(({ statement }) => statement);
+    expect(statements.find((s) => s.Sid === 'UpdateEcsServices')).toEqual(expect.objectContaining({
+      Action: ['ecs:DescribeServices', 'ecs:UpdateService'],
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:*:', { Ref: 'AWS::AccountId' }, ':service/shop/web']] },
+    }));
+    expect(statements.find((s) => s.Sid === 'PassTaskRolesToEcs')).toEqual(expect.objectContaining({
+      Resource: `arn:aws:iam::${TENANT}:role/shop-web-task`,
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }));
+  });
+
+  test('ECS access proof: the action role updates web in shop, nothing else, and passes the task role only to ECS', async () => {
+    const { app } = tenant({
+      ecsServiceDeployments: { clusterName: 'shop', serviceNames: ['web'], taskRoleArns: [`arn:aws:iam::${TENANT}:role/shop-web-task`] },
+    });
+    const model = AccessModel.fromAssembly(app.synth());
+    const actionRole = model.role(TENANT, 'cdkx-main-deploy-action');
+    const service = (cluster: string, name: string) => `arn:aws:ecs:eu-west-1:${TENANT}:service/${cluster}/${name}`;
+    await model.expectDecision({ principal: actionRole, action: 'ecs:UpdateService', resource: service('shop', 'web') }, 'Allowed');
+    await model.expectDecision({ principal: actionRole, action: 'ecs:UpdateService', resource: service('shop', 'admin') }, 'ImplicitlyDenied');
+    await model.expectDecision({ principal: actionRole, action: 'ecs:UpdateService', resource: service('billing', 'web') }, 'ImplicitlyDenied');
+    const taskRole = `arn:aws:iam::${TENANT}:role/shop-web-task`;
+    await model.expectDecision({ principal: actionRole, action: 'iam:PassRole', resource: taskRole, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }, 'Allowed');
+    await model.expectDecision({ principal: actionRole, action: 'iam:PassRole', resource: taskRole, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }, 'ImplicitlyDenied');
+  });
+
+  test('without ecsServiceDeployments the action role has no ECS permission', () => {
+    const { stack } = tenant();
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('ecs:');
+  });
+
   test('an execution role without permissions is flagged with a warning', () => {
     const { stack } = tenant({ executionRoleStatements: [] });
     Annotations.fromStack(stack).hasWarning('/Tenant/Roles', Match.stringLikeRegexp('The CloudFormation execution role has no permissions of its own'));
@@ -186,6 +222,11 @@ describe('TenantDeploymentRole errors', () => {
     const contract = new DeploymentContract({ toolingAccount: TOOLING });
     expect(() => tenant({ contract, requireCallerInOrganization: true }))
       .toThrow(/requireCallerInOrganization = true: the contract has no organizationId to require/);
+  });
+
+  test('an ECS cluster name with a wildcard is refused', () => {
+    expect(() => tenant({ ecsServiceDeployments: { clusterName: 'shop-*', taskRoleArns: [] } }))
+      .toThrow(/ecsServiceDeployments\.clusterName = "shop-\*": an ECS cluster name holds 1 to 255 letters/);
   });
 
   test('a malformed external id is refused', () => {

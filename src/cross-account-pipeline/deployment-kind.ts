@@ -120,6 +120,18 @@ export interface CodeBuildDeploymentProps {
   readonly requiredParameters?: string[];
 }
 
+/** Roll a new image out to an ECS service in each target (CodePipeline's ECS deploy action). */
+export interface EcsServiceDeploymentProps {
+  /** Cluster name in every target. */
+  readonly clusterName: string;
+  /** Service name in every target. */
+  readonly serviceName: string;
+  /** The image definitions file in the build output. @default 'imagedefinitions.json' */
+  readonly imageDefinitionsFile?: string;
+  /** How long the action waits for the deployment to finish. @default Duration.minutes(60) */
+  readonly deploymentTimeout?: Duration;
+}
+
 /** The built-in deployment kinds. */
 export class DeploymentKind {
   /** CloudFormation create/update (or change set + execute) with the target's action and execution roles. */
@@ -130,6 +142,14 @@ export class DeploymentKind {
   /** CodeBuild in the tooling account running commands with the target's action role credentials. */
   public static codeBuild(props: CodeBuildDeploymentProps): IDeploymentKind {
     return new CodeBuildDeployment(props);
+  }
+
+  /**
+   * ECS service update in each target, as the target's action role. The targets'
+   * TenantDeploymentRole must allow it (`ecsServiceDeployments`).
+   */
+  public static ecsService(props: EcsServiceDeploymentProps): IDeploymentKind {
+    return new EcsServiceDeployment(props);
   }
 
   private constructor() {}
@@ -272,6 +292,31 @@ class CodeBuildDeployment implements IDeploymentKind {
       runAsPipelineRole: true,
       inTargetRegion: false,
       configuration: { ProjectName: this.project!.projectName, EnvironmentVariables: JSON.stringify(variables) },
+    }];
+  }
+}
+
+class EcsServiceDeployment implements IDeploymentKind {
+  public readonly actionsPerTarget = 1;
+  public readonly requiredParameters: string[] = [];
+
+  constructor(private readonly props: EcsServiceDeploymentProps) {}
+
+  public bind(): void {
+    // Nothing shared: the action runs as the target's action role.
+  }
+
+  public renderActions(): DeploymentAction[] {
+    const timeout = this.props.deploymentTimeout ?? Duration.minutes(60);
+    return [{
+      category: 'Deploy',
+      provider: 'ECS',
+      configuration: {
+        ClusterName: this.props.clusterName,
+        ServiceName: this.props.serviceName,
+        FileName: this.props.imageDefinitionsFile ?? 'imagedefinitions.json',
+        DeploymentTimeout: String(timeout.toMinutes()),
+      },
     }];
   }
 }

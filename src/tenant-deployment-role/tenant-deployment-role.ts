@@ -11,6 +11,16 @@ import { PolicyQuota } from '../shared/policy-size';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { Problem, throwIfProblems } from '../shared/validation';
 
+/** Let the action role roll new images out to ECS services (the ECS deployment kind). */
+export interface EcsServiceDeploymentPermissions {
+  /** Name of the cluster. */
+  readonly clusterName: string;
+  /** Services of that cluster the action role may update. @default - every service of the cluster */
+  readonly serviceNames?: string[];
+  /** Task and execution roles the new task definitions use (the action role may pass only these, only to ECS tasks). */
+  readonly taskRoleArns: string[];
+}
+
 /**
  * Properties of a {@link TenantDeploymentRole}.
  */
@@ -76,6 +86,13 @@ export interface TenantDeploymentRoleProps {
    * @default - no GitHub trust
    */
   readonly gitHubOidc?: GitHubOidcTrust;
+
+  /**
+   * Let the action role update ECS services (for the pipeline's ECS deployment kind).
+   *
+   * @default - no ECS permissions
+   */
+  readonly ecsServiceDeployments?: EcsServiceDeploymentPermissions;
 
   /**
    * Maximum session duration of the action role.
@@ -196,6 +213,7 @@ export class TenantDeploymentRole extends Construct {
       this.actionRole.assumeRolePolicy?.addStatements(gitHubTrustStatement(props.gitHubOidc));
     }
     this.grantActionRolePermissions();
+    if (props.ecsServiceDeployments) this.grantEcsServiceDeployments(props.ecsServiceDeployments);
 
     this.suppressExpectedNagFindings();
     guardPolicySizes(this, {
@@ -247,6 +265,42 @@ export class TenantDeploymentRole extends Construct {
       resources: [this.executionRole.roleArn],
       conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
     }));
+  }
+
+  /**
+   * What CodePipeline's ECS deploy action does as the action role: read the
+   * service, register a task definition from the new image, update the service.
+   */
+  private grantEcsServiceDeployments(ecs: EcsServiceDeploymentPermissions): void {
+    const services = (ecs.serviceNames ?? ['*']).map((service) =>
+      `arn:${Aws.PARTITION}:ecs:*:${Aws.ACCOUNT_ID}:service/${ecs.clusterName}/${service}`);
+    this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'UpdateEcsServices',
+      actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+      resources: services,
+    }));
+    // These two ECS actions have no resource-level permissions.
+    this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'RegisterTaskDefinitions',
+      actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
+      resources: ['*'],
+    }));
+    if (ecs.taskRoleArns.length > 0) {
+      this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'PassTaskRolesToEcs',
+        actions: ['iam:PassRole'],
+        resources: ecs.taskRoleArns,
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }));
+    }
+    const policy = this.actionRole.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      addNagSuppressions(policy, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no resource-level permissions; services are limited to the declared cluster.',
+        appliesTo: ['Resource::*', { regex: '/^Resource::arn:<AWS::Partition>:ecs:\\*:<AWS::AccountId>:service\\/.*$/' }],
+      }]);
+    }
   }
 
   /** Objects of the contract's artifact buckets (every region), owned by the tooling account. */
@@ -327,6 +381,15 @@ function roleProblems(scope: Construct, props: TenantDeploymentRoleProps): Probl
     });
   }
   if (props.gitHubOidc) problems.push(...gitHubTrustProblems(props.gitHubOidc, 'gitHubOidc'));
+  const ecs = props.ecsServiceDeployments;
+  if (ecs && !Token.isUnresolved(ecs.clusterName) && !/^[A-Za-z0-9_-]{1,255}$/.test(ecs.clusterName)) {
+    problems.push({
+      property: 'ecsServiceDeployments.clusterName',
+      value: ecs.clusterName,
+      reason: 'an ECS cluster name holds 1 to 255 letters, digits, hyphens and underscores (no wildcards)',
+      fix: "name the one cluster the pipeline deploys to, e.g. 'shop'",
+    });
+  }
   if (props.externalId !== undefined && !Token.isUnresolved(props.externalId) && !/^[\w+=,.@:\/-]{2,1224}$/.test(props.externalId)) {
     problems.push({
       property: 'externalId',
