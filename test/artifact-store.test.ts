@@ -51,6 +51,8 @@ describe('ArtifactStore resources', () => {
           Rules: [Match.objectLike({ ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 30 } })],
         },
         LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifact-bucket/' },
+        // Chained pipelines start on the handoff object's "Object Created" event.
+        NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
       },
       DeletionPolicy: 'Retain',
     });

@@ -183,6 +183,12 @@ export class ArtifactStore extends Resource implements IArtifactStore {
       autoDeleteObjects,
     });
     this.bucket = bucket;
+    // New objects are announced on EventBridge: a chained pipeline starts when the
+    // one before hands it the release. Set on the L1 resource, which CloudFormation
+    // supports natively (the L2 switch would add a custom resource and a Lambda).
+    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
     this.logAccessTo(bucket, this.accessLogsBucket, props.serverAccessLogsBucket !== undefined);
 
     this.denyUploadsWithOtherKeys(bucket, key);
