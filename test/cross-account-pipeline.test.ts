@@ -384,6 +384,10 @@ describe('CrossAccountPipeline errors', () => {
       /deploymentKind\.stackName = "app": the tenant action role may only manage stacks whose names start with 'main-'. Fix: name the stack 'main-app'/);
   });
 
+  test('a pipeline name CodePipeline would refuse', () => {
+    expectError({ pipelineName: 'shop release' }, /pipelineName = "shop release": a pipeline name holds letters, digits and \.@_-/);
+  });
+
   test('a malformed connection ARN', () => {
     expectError({ source: PipelineSource.connection({ connectionArn: 'my-connection', repository: 'acme/shop', branch: 'main' }) },
       /source\.connectionArn = "my-connection": not a CodeConnections connection ARN/);

@@ -249,6 +249,15 @@ export class CrossAccountPipeline extends Construct {
       ...props.source._problems('source'),
       ...planProblems(planInput(props.stages), limits),
     ];
+    const name = props.pipelineName;
+    if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9.@_-]{1,90}$/.test(name)) {
+      problems.push({
+        property: 'pipelineName',
+        value: name,
+        reason: 'a pipeline name holds letters, digits and .@_- (CodePipeline allows 100; 10 are kept for the -2, -3 ... of chained pipelines)',
+        fix: "use a name such as 'shop-release'",
+      });
+    }
     if (Token.isUnresolved(Stack.of(this).region)) {
       problems.push({
         property: 'scope',
