@@ -70,7 +70,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   githubOptions: { mergify: false },
-  gitignore: ['/.venv/', '/cdk.out/', '/integ/**/cdk-integ.out.*', '/integ/**/*.snapshot.tmp/', '/.cdk.staging/'],
+  gitignore: ['/.venv/', '/cdk.out/', '/consumers/**/node_modules/', '/consumers/**/cdk.out/', '/consumers/java-app/target/', '__pycache__/', '.pytest_cache/', '/integ/**/cdk-integ.out.*', '/integ/**/*.snapshot.tmp/', '/.cdk.staging/'],
 });
 
 // 3.8 is the last line without unrs-resolver (see jestVersion above); set after
@@ -78,7 +78,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 project.deps.removeDependency('eslint-import-resolver-typescript');
 project.addDevDeps('eslint-import-resolver-typescript@~3.8.0');
 
-for (const ignored of ['/integ/', '/scripts/', '/demo/', '/bench/', '/.ci/', '/.venv/', '/cdk.out/', '/tsconfig.dev.json']) {
+for (const ignored of ['/integ/', '/scripts/', '/demo/', '/bench/', '/consumers/', '/.ci/', '/.venv/', '/cdk.out/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(ignored);
 }
 

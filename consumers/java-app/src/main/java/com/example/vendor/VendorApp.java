@@ -1,0 +1,138 @@
+package com.example.vendor;
+
+import io.github.cdkcrossaccountcicd.ApprovalOptions;
+import io.github.cdkcrossaccountcicd.ArtifactStore;
+import io.github.cdkcrossaccountcicd.CloudFormationDeploymentProps;
+import io.github.cdkcrossaccountcicd.ConnectionSourceProps;
+import io.github.cdkcrossaccountcicd.CrossAccountPipeline;
+import io.github.cdkcrossaccountcicd.DeploymentContract;
+import io.github.cdkcrossaccountcicd.DeploymentKind;
+import io.github.cdkcrossaccountcicd.GitHubOidcTrust;
+import io.github.cdkcrossaccountcicd.PipelineBuildOptions;
+import io.github.cdkcrossaccountcicd.PipelineSource;
+import io.github.cdkcrossaccountcicd.PipelineStageOptions;
+import io.github.cdkcrossaccountcicd.PipelineStep;
+import io.github.cdkcrossaccountcicd.PipelineTarget;
+import io.github.cdkcrossaccountcicd.TenantDeploymentRole;
+import io.github.cdkcrossaccountcicd.TenantDeploymentRoleStackSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Environment;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+
+/**
+ * A software vendor's CDK app using cdk-cross-account-cicd through its Java bindings:
+ * one tooling account (two regions), a dev account, two tenant accounts and the
+ * management account that rolls the tenant roles out to an OU. Every stack has an
+ * explicit environment, so synthesis needs no AWS credentials.
+ */
+public final class VendorApp {
+    public static final String TOOLING = "111111111111";
+    public static final String ORGANIZATION = "o-a1b2c3d4e5";
+    public static final String MANAGEMENT = "999999999999";
+    static final PipelineTarget DEV = PipelineTarget.builder()
+            .id("dev").account("222222222222").region("us-east-1").build();
+    static final List<PipelineTarget> TENANTS = List.of(
+            PipelineTarget.builder().id("acme").account("333333333333").region("us-east-1")
+                    .parameters(Map.of("Tenant", "acme")).build(),
+            PipelineTarget.builder().id("globex").account("444444444444").region("eu-west-1")
+                    .parameters(Map.of("Tenant", "globex")).build());
+
+    private VendorApp() {
+    }
+
+    public static App build(String outdir) {
+        App app = new App(AppProps.builder().outdir(outdir).build());
+        DeploymentContract contract = DeploymentContract.Builder.create()
+                .toolingAccount(TOOLING)
+                .organizationId(ORGANIZATION)
+                .qualifier("shop")
+                .build();
+
+        // Tooling account: an artifact store per region (eu-west-1 serves the globex tenant).
+        Stack tooling = new Stack(app, "Tooling", env(TOOLING, "us-east-1"));
+        ArtifactStore store = ArtifactStore.Builder.create(tooling, "ArtifactStore").contract(contract).build();
+        Stack toolingEu = new Stack(app, "ToolingEu", env(TOOLING, "eu-west-1"));
+        ArtifactStore.Builder.create(toolingEu, "ArtifactStore")
+                .contract(contract)
+                .artifactExpiration(Duration.days(30))
+                .build();
+
+        // The release pipeline: Dev with an integration test step, then the tenants after an approval.
+        CrossAccountPipeline.Builder.create(tooling, "Release")
+                .contract(contract)
+                .artifactStore(store)
+                .pipelineName("shop-release")
+                .source(PipelineSource.connection(ConnectionSourceProps.builder()
+                        .connectionArn("arn:aws:codeconnections:us-east-1:" + TOOLING
+                                + ":connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789")
+                        .repository("acme/shop")
+                        .branch("main")
+                        .filePaths(List.of("services/shop/**"))
+                        .build()))
+                .buildOptions(PipelineBuildOptions.builder()
+                        .commands(List.of("npm ci", "npm test", "npx cdk synth -o dist"))
+                        .outputDirectory("dist")
+                        .testReportFiles(List.of("reports/*.xml"))
+                        .build())
+                .deploymentKind(DeploymentKind.cloudFormation(CloudFormationDeploymentProps.builder()
+                        .stackName("shop-app")
+                        .templatePath("ShopApp.template.json")
+                        .build()))
+                .stages(List.of(
+                        PipelineStageOptions.builder()
+                                .name("Dev")
+                                .targets(List.of(DEV))
+                                .verify(List.of(PipelineStep.builder()
+                                        .name("IntegrationTests")
+                                        .commands(List.of("npm run test:integ"))
+                                        .build()))
+                                .build(),
+                        PipelineStageOptions.builder()
+                                .name("Prod")
+                                .approval(ApprovalOptions.builder().comment("Release to the tenants").build())
+                                .targets(TENANTS)
+                                .build()))
+                .build();
+
+        // Target accounts: the action role and the CloudFormation execution role.
+        List<PipelineTarget> targets = new ArrayList<>(List.of(DEV));
+        targets.addAll(TENANTS);
+        for (PipelineTarget target : targets) {
+            Stack stack = new Stack(app, "Target-" + target.getId(), env(target.getAccount(), target.getRegion()));
+            TenantDeploymentRole.Builder roles = TenantDeploymentRole.Builder.create(stack, "DeploymentRoles")
+                    .contract(contract)
+                    .executionRoleStatements(List.of(PolicyStatement.Builder.create()
+                            .actions(List.of("sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes"))
+                            .resources(List.of("arn:aws:sns:*:" + target.getAccount() + ":shop-*"))
+                            .build()));
+            if (target.getId().equals("dev")) {
+                roles.gitHubOidc(GitHubOidcTrust.builder().repository("acme/shop").branch("main").build());
+            }
+            roles.build();
+        }
+
+        // Management account: the same roles rolled out by a StackSet to every account of an OU.
+        Stack management = new Stack(app, "TenantRolesRollout", env(MANAGEMENT, "us-east-1"));
+        TenantDeploymentRoleStackSet.Builder.create(management, "TenantRoles")
+                .contract(contract)
+                .organizationalUnitIds(List.of("ou-ab12-34cd56ef"))
+                .executionRoleManagedPolicyArns(List.of("arn:aws:iam::aws:policy/AmazonSNSFullAccess"))
+                .build();
+        return app;
+    }
+
+    private static StackProps env(String account, String region) {
+        return StackProps.builder().env(Environment.builder().account(account).region(region).build()).build();
+    }
+
+    public static void main(final String[] args) {
+        build(null).synth();
+    }
+}

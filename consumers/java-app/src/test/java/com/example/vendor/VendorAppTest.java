@@ -1,0 +1,122 @@
+package com.example.vendor;
+
+import static com.example.vendor.VendorApp.ORGANIZATION;
+import static com.example.vendor.VendorApp.TOOLING;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.cdkcrossaccountcicd.ArtifactStore;
+import io.github.cdkcrossaccountcicd.DeploymentContract;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+/** Asserts on the templates VendorApp synthesizes through the Java bindings. */
+class VendorAppTest {
+    @TempDir
+    static Path outdir;
+    static App app;
+
+    @BeforeAll
+    static void synth() {
+        app = VendorApp.build(outdir.toString());
+    }
+
+    static Template template(String stackId) {
+        return Template.fromStack((Stack) app.getNode().findChild(stackId));
+    }
+
+    /** The Fn::Join CDK renders for {@code arn:${Partition}<rest>}. */
+    static Map<String, Object> partitionArn(String rest) {
+        return Map.of("Fn::Join", List.of("", List.of("arn:", Map.of("Ref", "AWS::Partition"), rest)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Target-dev", "Target-acme", "Target-globex"})
+    void tenantActionRoleTrustsOnlyThePipelinePathInTheOrganization(String stackId) {
+        Object trustStatement = Match.objectLike(Map.of(
+                "Action", "sts:AssumeRole",
+                "Principal", Map.of("AWS", partitionArn(":iam::" + TOOLING + ":root")),
+                "Condition", Match.objectLike(Map.of(
+                        "ArnLike", Map.of("aws:PrincipalArn", partitionArn(":iam::" + TOOLING + ":role/cdkx-shop/*")),
+                        "StringEquals", Match.objectLike(Map.of("aws:PrincipalOrgID", ORGANIZATION))))));
+        template(stackId).hasResourceProperties("AWS::IAM::Role", Map.of(
+                "RoleName", "cdkx-shop-deploy-action",
+                "AssumeRolePolicyDocument", Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(trustStatement))))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Target-dev", "Target-acme", "Target-globex"})
+    void tenantExecutionRoleIsAssumedByCloudFormation(String stackId) {
+        template(stackId).hasResourceProperties("AWS::IAM::Role", Map.of(
+                "RoleName", "cdkx-shop-cfn-exec",
+                "AssumeRolePolicyDocument", Match.objectLike(Map.of("Statement", List.of(Match.objectLike(
+                        Map.of("Principal", Map.of("Service", "cloudformation.amazonaws.com"))))))));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"Tooling,us-east-1", "ToolingEu,eu-west-1"})
+    void artifactKeyAdmitsTenantRolesOfTheOrganizationThroughS3(String stackId, String region) {
+        Template t = template(stackId);
+        t.hasResourceProperties("AWS::S3::Bucket",
+                Map.of("BucketName", "cdkx-shop-artifacts-" + TOOLING + "-" + region));
+        Object tenantStatement = Match.objectLike(Map.of(
+                "Principal", Map.of("AWS", "*"),
+                "Condition", Match.objectLike(Map.of(
+                        "ArnLike", Map.of("aws:PrincipalArn",
+                                Match.arrayWith(List.of(partitionArn(":iam::*:role/cdkx-shop-deploy-action")))),
+                        "StringEquals", Match.objectLike(Map.of(
+                                "aws:PrincipalOrgID", ORGANIZATION,
+                                "kms:ViaService", "s3." + region + ".amazonaws.com"))))));
+        t.hasResourceProperties("AWS::KMS::Key", Map.of(
+                "EnableKeyRotation", true,
+                "KeyPolicy", Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(tenantStatement))))));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void releasePipelineDeploysDevThenTenantsAfterApproval() {
+        Template t = template("Tooling");
+        t.resourceCountIs("AWS::CodePipeline::Pipeline", 1);
+        Map<String, Object> pipeline = (Map<String, Object>) t.findResources("AWS::CodePipeline::Pipeline")
+                .values().iterator().next().get("Properties");
+        assertEquals("shop-release", pipeline.get("Name"));
+        List<String> stages = ((List<Map<String, Object>>) pipeline.get("Stages")).stream()
+                .map(s -> (String) s.get("Name")).collect(Collectors.toList());
+        assertEquals(List.of("Source", "Build", "Dev-Wave-1-of-1", "Verify-Dev", "Approve-Prod", "Prod-Wave-1-of-1"),
+                stages);
+    }
+
+    @Test
+    void stackSetRollsOutBothRolesServiceManaged() {
+        template("TenantRolesRollout").hasResourceProperties("AWS::CloudFormation::StackSet", Map.of(
+                "PermissionModel", "SERVICE_MANAGED",
+                "TemplateBody", Match.stringLikeRegexp("cdkx-shop-deploy-action")));
+    }
+
+    @Test
+    void badInputFailsAtSynthWithThePropertyAndTheFix() {
+        Stack stack = new Stack(new App(), "Tooling", StackProps.builder()
+                .env(software.amazon.awscdk.Environment.builder().account(TOOLING).region("us-east-1").build())
+                .build());
+        DeploymentContract contract = DeploymentContract.Builder.create()
+                .toolingAccount(TOOLING).qualifier("Shop_X").build();
+        RuntimeException error = assertThrows(RuntimeException.class,
+                () -> ArtifactStore.Builder.create(stack, "ArtifactStore").contract(contract).build());
+        assertTrue(error.getMessage().contains("contract.qualifier = \"Shop_X\""), error.getMessage());
+        assertTrue(error.getMessage().contains("Fix:"), error.getMessage());
+    }
+}

@@ -1,0 +1,92 @@
+/**
+ * A software vendor's CDK app that uses the library as an npm user would:
+ * one tooling account (two regions), a dev account, two tenant accounts and
+ * the management account that rolls the tenant roles out to an OU.
+ * Every stack has an explicit env, so `cdk synth` needs no AWS credentials.
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import {
+  ArtifactStore,
+  CrossAccountPipeline,
+  DeploymentContract,
+  DeploymentKind,
+  PipelineSource,
+  TenantDeploymentRole,
+  TenantDeploymentRoleStackSet,
+} from 'cdk-cross-account-cicd';
+
+const TOOLING = '111111111111';
+const DEV = { id: 'dev', account: '222222222222', region: 'us-east-1' };
+const TENANTS = [
+  { id: 'acme', account: '333333333333', region: 'us-east-1' },
+  { id: 'globex', account: '444444444444', region: 'eu-west-1' },
+];
+const MANAGEMENT = '999999999999';
+
+const app = new App();
+const contract = new DeploymentContract({
+  toolingAccount: TOOLING,
+  organizationId: 'o-a1b2c3d4e5',
+  qualifier: 'shop',
+});
+
+// Tooling account: an artifact store per region (eu-west-1 serves the globex tenant).
+const tooling = new Stack(app, 'Tooling', { env: { account: TOOLING, region: 'us-east-1' } });
+const store = new ArtifactStore(tooling, 'ArtifactStore', { contract });
+const toolingEu = new Stack(app, 'ToolingEu', { env: { account: TOOLING, region: 'eu-west-1' } });
+new ArtifactStore(toolingEu, 'ArtifactStore', { contract, artifactExpiration: Duration.days(30) });
+
+// The release pipeline: Dev with an integration test step, then the tenants after an approval.
+new CrossAccountPipeline(tooling, 'Release', {
+  contract,
+  artifactStore: store,
+  pipelineName: 'shop-release',
+  source: PipelineSource.connection({
+    connectionArn: `arn:aws:codeconnections:us-east-1:${TOOLING}:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789`,
+    repository: 'acme/shop',
+    branch: 'main',
+    filePaths: ['services/shop/**'],
+  }),
+  buildOptions: {
+    commands: ['npm ci', 'npm test', 'npx cdk synth -o dist'],
+    outputDirectory: 'dist',
+    testReportFiles: ['reports/*.xml'],
+  },
+  deploymentKind: DeploymentKind.cloudFormation({ stackName: 'shop-app', templatePath: 'ShopApp.template.json' }),
+  stages: [
+    {
+      name: 'Dev',
+      targets: [DEV],
+      verify: [{ name: 'IntegrationTests', commands: ['npm run test:integ'] }],
+    },
+    {
+      name: 'Prod',
+      approval: { comment: 'Release to the tenants' },
+      targets: TENANTS.map((t) => ({ ...t, parameters: { Tenant: t.id } })),
+    },
+  ],
+});
+
+// Target accounts: the action role and the CloudFormation execution role.
+for (const target of [DEV, ...TENANTS]) {
+  const stack = new Stack(app, `Target-${target.id}`, { env: { account: target.account, region: target.region } });
+  new TenantDeploymentRole(stack, 'DeploymentRoles', {
+    contract,
+    executionRoleStatements: [new iam.PolicyStatement({
+      actions: ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes'],
+      resources: [`arn:aws:sns:*:${target.account}:shop-*`],
+    })],
+    gitHubOidc: target.id === 'dev' ? { repository: 'acme/shop', branch: 'main' } : undefined,
+  });
+}
+
+// Management account: the same roles rolled out by a StackSet to every account of an OU.
+const management = new Stack(app, 'TenantRolesRollout', { env: { account: MANAGEMENT, region: 'us-east-1' } });
+new TenantDeploymentRoleStackSet(management, 'TenantRoles', {
+  contract,
+  organizationalUnitIds: ['ou-ab12-34cd56ef'],
+  executionRoleManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonSNSFullAccess'],
+});
+
+app.synth();

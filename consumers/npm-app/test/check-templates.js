@@ -1,0 +1,103 @@
+// Asserts on the templates `cdk synth` wrote for bin/app.ts.
+// Plain Node (no dependencies): node test/check-templates.js <cdk.out dir>
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const outdir = path.resolve(process.argv[2] || 'cdk.out');
+const TOOLING = '111111111111';
+const ORG = 'o-a1b2c3d4e5';
+const failures = [];
+let passed = 0;
+
+function check(ok, message) {
+  if (ok) passed++; else failures.push(message);
+}
+function template(stack) {
+  const file = path.join(outdir, `${stack}.template.json`);
+  if (!fs.existsSync(file)) throw new Error(`missing template ${file}`);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+function resources(tpl, type) {
+  return Object.values(tpl.Resources || {}).filter((r) => r.Type === type);
+}
+// Resolves the only intrinsics these values use: Fn::Join and Ref AWS::Partition.
+function resolve(value) {
+  if (Array.isArray(value)) return value.map(resolve);
+  if (value && typeof value === 'object') {
+    if ('Fn::Join' in value) {
+      const [sep, parts] = value['Fn::Join'];
+      return parts.map(resolve).join(sep);
+    }
+    if (value.Ref === 'AWS::Partition') return 'aws';
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+  }
+  return value;
+}
+const asList = (v) => (v === undefined ? [] : [].concat(v));
+
+// 1. Every target account: the action role trusts only the tooling account's
+//    pipeline path inside the organization; the execution role trusts CloudFormation.
+for (const [stack, account] of [['Target-dev', '222222222222'], ['Target-acme', '333333333333'], ['Target-globex', '444444444444']]) {
+  const roles = resources(template(stack), 'AWS::IAM::Role').map((r) => resolve(r.Properties));
+  const action = roles.find((r) => r.RoleName === 'cdkx-shop-deploy-action');
+  check(action, `${stack}: no role named cdkx-shop-deploy-action`);
+  if (action) {
+    const trust = action.AssumeRolePolicyDocument.Statement.find((s) => asList(s.Principal && s.Principal.AWS).includes(`arn:aws:iam::${TOOLING}:root`));
+    check(trust, `${stack}: action role does not trust arn:aws:iam::${TOOLING}:root`);
+    const cond = (trust && trust.Condition) || {};
+    check(asList((cond.ArnLike || {})['aws:PrincipalArn']).includes(`arn:aws:iam::${TOOLING}:role/cdkx-shop/*`),
+      `${stack}: action role trust lacks ArnLike aws:PrincipalArn arn:aws:iam::${TOOLING}:role/cdkx-shop/* (got ${JSON.stringify(cond)})`);
+    check((cond.StringEquals || {})['aws:PrincipalOrgID'] === ORG, `${stack}: action role trust lacks aws:PrincipalOrgID ${ORG}`);
+  }
+  const exec = roles.find((r) => r.RoleName === 'cdkx-shop-cfn-exec');
+  check(exec && JSON.stringify(exec.AssumeRolePolicyDocument).includes('cloudformation.amazonaws.com'),
+    `${stack} (${account}): no execution role cdkx-shop-cfn-exec trusted by CloudFormation`);
+}
+
+// 2. Tooling account, both regions: contract-named bucket; the key admits the tenant
+//    roles by name, narrowed to the organization and to S3 of the store's region.
+for (const [stack, region] of [['Tooling', 'us-east-1'], ['ToolingEu', 'eu-west-1']]) {
+  const tpl = template(stack);
+  const buckets = resources(tpl, 'AWS::S3::Bucket').map((b) => b.Properties.BucketName);
+  check(buckets.includes(`cdkx-shop-artifacts-${TOOLING}-${region}`), `${stack}: no bucket cdkx-shop-artifacts-${TOOLING}-${region} (got ${buckets})`);
+  const keys = resources(tpl, 'AWS::KMS::Key').map((k) => resolve(k.Properties));
+  check(keys.length === 1 && keys[0].EnableKeyRotation === true, `${stack}: expected one KMS key with rotation on`);
+  const tenantStatement = keys.length === 1 && keys[0].KeyPolicy.Statement.find((s) => s.Principal && s.Principal.AWS === '*');
+  check(tenantStatement, `${stack}: key policy has no statement for the tenant roles`);
+  if (tenantStatement) {
+    const c = tenantStatement.Condition || {};
+    check((c.StringEquals || {})['aws:PrincipalOrgID'] === ORG, `${stack}: key policy tenant statement lacks aws:PrincipalOrgID ${ORG}`);
+    check((c.StringEquals || {})['kms:ViaService'] === `s3.${region}.amazonaws.com`, `${stack}: key policy tenant statement lacks kms:ViaService s3.${region}`);
+    check(asList((c.ArnLike || {})['aws:PrincipalArn']).includes('arn:aws:iam::*:role/cdkx-shop-deploy-action'),
+      `${stack}: key policy tenant statement does not name the action role in aws:PrincipalArn`);
+  }
+}
+
+// 3. The release pipeline: source, build, Dev, verification, approval, Prod.
+const pipelines = resources(template('Tooling'), 'AWS::CodePipeline::Pipeline');
+check(pipelines.length === 1, `Tooling: expected 1 pipeline, got ${pipelines.length}`);
+if (pipelines.length === 1) {
+  const p = pipelines[0].Properties;
+  check(p.Name === 'shop-release', `Tooling: pipeline name is ${p.Name}, expected shop-release`);
+  const actions = p.Stages.flatMap((s) => s.Actions.map((a) => `${s.Name}/${a.Name}/${a.ActionTypeId.Provider}`));
+  for (const expected of ['Source/Source/CodeStarSourceConnection', 'Build/Build/CodeBuild', 'Dev-Wave-1-of-1/dev/CloudFormation',
+    'Verify-Dev/IntegrationTests/CodeBuild', 'Approve-Prod/Approve/Manual', 'Prod-Wave-1-of-1/acme/CloudFormation', 'Prod-Wave-1-of-1/globex/CloudFormation']) {
+    check(actions.includes(expected), `Tooling: pipeline has no action ${expected} (got ${actions.join(', ')})`);
+  }
+}
+check(fs.existsSync(path.join(outdir, 'rollout-shop-release.md')), 'no rollout report rollout-shop-release.md in cdk.out');
+
+// 4. Management account: a service-managed StackSet that carries the two roles.
+const stackSets = resources(template('TenantRolesRollout'), 'AWS::CloudFormation::StackSet').map((s) => s.Properties);
+check(stackSets.length === 1 && stackSets[0].PermissionModel === 'SERVICE_MANAGED', 'TenantRolesRollout: expected one SERVICE_MANAGED StackSet');
+if (stackSets.length === 1) {
+  const body = String(stackSets[0].TemplateBody);
+  check(body.includes('cdkx-shop-deploy-action') && body.includes('cdkx-shop-cfn-exec'), 'TenantRolesRollout: StackSet template lacks the two roles');
+}
+
+if (failures.length > 0) {
+  console.error(`npm consumer: ${failures.length} assertion(s) failed:\n  - ${failures.join('\n  - ')}`);
+  process.exit(1);
+}
+console.log(`npm consumer: ${passed} template assertions passed`);

@@ -1,0 +1,93 @@
+"""A software vendor's CDK app using cdk-cross-account-cicd through its Python bindings.
+
+One tooling account (two regions), a dev account, two tenant accounts and the
+management account that rolls the tenant roles out to an OU. Every stack has an
+explicit environment, so synthesis needs no AWS credentials.
+Run: `cdk synth` (cdk.json) or `python app.py`; tests: `pytest`.
+"""
+from aws_cdk import App, Duration, Environment, Stack, aws_iam as iam
+from cdk_cross_account_cicd import (
+    ApprovalOptions,
+    ArtifactStore,
+    CrossAccountPipeline,
+    DeploymentContract,
+    DeploymentKind,
+    GitHubOidcTrust,
+    PipelineBuildOptions,
+    PipelineSource,
+    PipelineStageOptions,
+    PipelineStep,
+    PipelineTarget,
+    TenantDeploymentRole,
+    TenantDeploymentRoleStackSet,
+)
+
+TOOLING = "111111111111"
+ORGANIZATION = "o-a1b2c3d4e5"
+DEV = PipelineTarget(id="dev", account="222222222222", region="us-east-1")
+TENANTS = [
+    PipelineTarget(id="acme", account="333333333333", region="us-east-1", parameters={"Tenant": "acme"}),
+    PipelineTarget(id="globex", account="444444444444", region="eu-west-1", parameters={"Tenant": "globex"}),
+]
+MANAGEMENT = "999999999999"
+
+
+def build_app(outdir=None) -> App:
+    app = App(outdir=outdir)
+    contract = DeploymentContract(tooling_account=TOOLING, organization_id=ORGANIZATION, qualifier="shop")
+
+    # Tooling account: an artifact store per region (eu-west-1 serves the globex tenant).
+    tooling = Stack(app, "Tooling", env=Environment(account=TOOLING, region="us-east-1"))
+    store = ArtifactStore(tooling, "ArtifactStore", contract=contract)
+    tooling_eu = Stack(app, "ToolingEu", env=Environment(account=TOOLING, region="eu-west-1"))
+    ArtifactStore(tooling_eu, "ArtifactStore", contract=contract, artifact_expiration=Duration.days(30))
+
+    # The release pipeline: Dev with an integration test step, then the tenants after an approval.
+    CrossAccountPipeline(tooling, "Release",
+        contract=contract,
+        artifact_store=store,
+        pipeline_name="shop-release",
+        source=PipelineSource.connection(
+            connection_arn=f"arn:aws:codeconnections:us-east-1:{TOOLING}:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+            repository="acme/shop",
+            branch="main",
+            file_paths=["services/shop/**"],
+        ),
+        build_options=PipelineBuildOptions(
+            commands=["npm ci", "npm test", "npx cdk synth -o dist"],
+            output_directory="dist",
+            test_report_files=["reports/*.xml"],
+        ),
+        deployment_kind=DeploymentKind.cloud_formation(stack_name="shop-app", template_path="ShopApp.template.json"),
+        stages=[
+            PipelineStageOptions(name="Dev", targets=[DEV],
+                verify=[PipelineStep(name="IntegrationTests", commands=["npm run test:integ"])]),
+            PipelineStageOptions(name="Prod", targets=TENANTS,
+                approval=ApprovalOptions(comment="Release to the tenants")),
+        ],
+    )
+
+    # Target accounts: the action role and the CloudFormation execution role.
+    for target in [DEV, *TENANTS]:
+        stack = Stack(app, f"Target-{target.id}", env=Environment(account=target.account, region=target.region))
+        TenantDeploymentRole(stack, "DeploymentRoles",
+            contract=contract,
+            execution_role_statements=[iam.PolicyStatement(
+                actions=["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes"],
+                resources=[f"arn:aws:sns:*:{target.account}:shop-*"],
+            )],
+            git_hub_oidc=GitHubOidcTrust(repository="acme/shop", branch="main") if target.id == "dev" else None,
+        )
+
+    # Management account: the same roles rolled out by a StackSet to every account of an OU.
+    management = Stack(app, "TenantRolesRollout", env=Environment(account=MANAGEMENT, region="us-east-1"))
+    TenantDeploymentRoleStackSet(management, "TenantRoles",
+        contract=contract,
+        organizational_unit_ids=["ou-ab12-34cd56ef"],
+        execution_role_managed_policy_arns=["arn:aws:iam::aws:policy/AmazonSNSFullAccess"],
+    )
+    return app
+
+
+if __name__ == "__main__":
+    build_app().synth()

@@ -1,0 +1,94 @@
+"""Asserts on the templates app.py synthesizes through the Python bindings."""
+import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk.assertions import Match, Template
+from cdk_cross_account_cicd import ArtifactStore, DeploymentContract
+
+from app import ORGANIZATION, TOOLING, build_app
+
+
+def partition_arn(rest):
+    """The Fn::Join CDK renders for `arn:${Partition}<rest>`."""
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, rest]]}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return build_app(outdir=str(tmp_path_factory.mktemp("cdk.out")))
+
+
+def template(app, stack_id):
+    return Template.from_stack(app.node.find_child(stack_id))
+
+
+@pytest.mark.parametrize("stack_id", ["Target-dev", "Target-acme", "Target-globex"])
+def test_tenant_action_role_trusts_only_the_pipeline_path_in_the_organization(app, stack_id):
+    template(app, stack_id).has_resource_properties("AWS::IAM::Role", {
+        "RoleName": "cdkx-shop-deploy-action",
+        "AssumeRolePolicyDocument": Match.object_like({"Statement": Match.array_with([Match.object_like({
+            "Action": "sts:AssumeRole",
+            "Principal": {"AWS": partition_arn(f":iam::{TOOLING}:root")},
+            "Condition": Match.object_like({
+                "ArnLike": {"aws:PrincipalArn": partition_arn(f":iam::{TOOLING}:role/cdkx-shop/*")},
+                "StringEquals": Match.object_like({"aws:PrincipalOrgID": ORGANIZATION}),
+            }),
+        })])}),
+    })
+
+
+@pytest.mark.parametrize("stack_id", ["Target-dev", "Target-acme", "Target-globex"])
+def test_tenant_execution_role_is_assumed_by_cloudformation(app, stack_id):
+    template(app, stack_id).has_resource_properties("AWS::IAM::Role", {
+        "RoleName": "cdkx-shop-cfn-exec",
+        "AssumeRolePolicyDocument": Match.object_like({"Statement": [Match.object_like({
+            "Principal": {"Service": "cloudformation.amazonaws.com"},
+        })]}),
+    })
+
+
+@pytest.mark.parametrize("stack_id,region", [("Tooling", "us-east-1"), ("ToolingEu", "eu-west-1")])
+def test_artifact_key_admits_tenant_roles_of_the_organization_through_s3(app, stack_id, region):
+    t = template(app, stack_id)
+    t.has_resource_properties("AWS::S3::Bucket", {"BucketName": f"cdkx-shop-artifacts-{TOOLING}-{region}"})
+    t.has_resource_properties("AWS::KMS::Key", {
+        "EnableKeyRotation": True,
+        "KeyPolicy": Match.object_like({"Statement": Match.array_with([Match.object_like({
+            "Principal": {"AWS": "*"},
+            "Condition": Match.object_like({
+                "ArnLike": {"aws:PrincipalArn": Match.array_with([partition_arn(":iam::*:role/cdkx-shop-deploy-action")])},
+                "StringEquals": Match.object_like({
+                    "aws:PrincipalOrgID": ORGANIZATION,
+                    "kms:ViaService": f"s3.{region}.amazonaws.com",
+                }),
+            }),
+        })])}),
+    })
+
+
+def test_release_pipeline_deploys_dev_then_tenants_after_approval(app):
+    t = template(app, "Tooling")
+    t.resource_count_is("AWS::CodePipeline::Pipeline", 1)
+    stages = t.find_resources("AWS::CodePipeline::Pipeline")
+    (pipeline,) = stages.values()
+    assert pipeline["Properties"]["Name"] == "shop-release"
+    names = [s["Name"] for s in pipeline["Properties"]["Stages"]]
+    assert names[:2] == ["Source", "Build"]
+    assert names.index("Approve-Prod") < names.index("Prod-Wave-1-of-1")
+    assert names.index("Dev-Wave-1-of-1") < names.index("Approve-Prod")
+    prod = next(s for s in pipeline["Properties"]["Stages"] if s["Name"] == "Prod-Wave-1-of-1")
+    assert sorted(a["Name"] for a in prod["Actions"]) == ["acme", "globex"]
+
+
+def test_stack_set_rolls_out_both_roles_service_managed(app):
+    t = template(app, "TenantRolesRollout")
+    t.has_resource_properties("AWS::CloudFormation::StackSet", {
+        "PermissionModel": "SERVICE_MANAGED",
+        "TemplateBody": Match.string_like_regexp("cdkx-shop-deploy-action"),
+    })
+
+
+def test_bad_input_fails_at_synth_with_the_property_and_the_fix():
+    stack = Stack(App(), "Tooling", env=Environment(account=TOOLING, region="us-east-1"))
+    contract = DeploymentContract(tooling_account=TOOLING, qualifier="Shop_X")
+    with pytest.raises(Exception, match=r"contract\.qualifier = \"Shop_X\".*Fix:"):
+        ArtifactStore(stack, "ArtifactStore", contract=contract)
