@@ -82,6 +82,12 @@ for (const ignored of ['/integ/', '/scripts/', '/demo/', '/bench/', '/consumers/
   project.addPackageIgnore(ignored);
 }
 
+// The consumer apps resolve the packed library, not the source: keep them out of the dev build.
+project.tsconfigDev.addExclude('consumers');
+
+// Non-TypeScript files the constructs ship (the job's SIGTERM/checkpoint wrapper).
+project.compileTask.exec('mkdir -p lib/fargate-spot-runner/assets && cp src/fargate-spot-runner/assets/*.sh lib/fargate-spot-runner/assets/');
+
 // `npm test`: unit tests (incl. cdk-nag and access proofs), lint, then the
 // integ snapshots verified offline, then cfn-lint over every snapshot template.
 const integVerify = project.addTask('integ:verify', {

@@ -6,3 +6,6 @@ export * from './tenant-deployment-role/tenant-deployment-role-stack-set';
 export * from './cross-account-pipeline/cross-account-pipeline';
 export * from './cross-account-pipeline/deployment-kind';
 export * from './cross-account-pipeline/pipeline-source';
+export * from './fargate-spot-runner/capacity-strategy';
+export * from './fargate-spot-runner/fargate-spot-runner-props';
+export * from './fargate-spot-runner/fargate-spot-runner';

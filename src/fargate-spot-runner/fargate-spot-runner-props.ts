@@ -1,0 +1,379 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { CapacityPlan, CapacityStrategy, planCapacity, platformProblems } from './capacity-strategy';
+import { RUNNER_ENVIRONMENT } from './state-machine-definition';
+import { ephemeralStorageProblems, taskSizeProblems } from './task-size';
+import { Problem } from '../shared/validation';
+import { GitHubOidcTrust, gitHubTrustProblems } from '../tenant-deployment-role/github-oidc-trust';
+
+/** How checkpoints are encrypted at rest. */
+export enum CheckpointEncryption {
+  /** A customer-managed KMS key with rotation, created by the runner unless one is given. */
+  KMS = 'KMS',
+  /** S3-managed keys (SSE-S3): no key to pay for, access decided by IAM and the bucket policy alone. */
+  S3_MANAGED = 'S3_MANAGED',
+}
+
+/**
+ * Properties of a {@link FargateSpotRunner}.
+ */
+export interface FargateSpotRunnerProps {
+  /**
+   * The job's image: `ecs.ContainerImage.fromEcrRepository(...)`,
+   * `ecs.ContainerImage.fromAsset('./job')` (a local Dockerfile) or
+   * `ecs.ContainerImage.fromRegistry('public.ecr.aws/...')`.
+   */
+  readonly image: ecs.ContainerImage;
+
+  /**
+   * The command the job runs.
+   *
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * Plain environment variables. The runner adds CHECKPOINT_S3_URI,
+   * RUNNER_JOB_ID, RUNNER_RESTART_COUNT and RUNNER_CAPACITY to every run.
+   *
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+
+  /**
+   * Secrets from Secrets Manager or SSM Parameter Store
+   * (`ecs.Secret.fromSecretsManager(...)`, `ecs.Secret.fromSsmParameter(...)`).
+   *
+   * @default - none
+   */
+  readonly secrets?: Record<string, ecs.Secret>;
+
+  /**
+   * CPU units (1024 = 1 vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384.
+   *
+   * @default 1024
+   */
+  readonly cpu?: number;
+
+  /**
+   * Memory in MiB, one of the values Fargate offers for `cpu`.
+   *
+   * @default 2048
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * Ephemeral storage in GiB (21 to 200).
+   *
+   * @default - 20 GiB, the Fargate default
+   */
+  readonly ephemeralStorageGiB?: number;
+
+  /**
+   * CPU architecture. Fargate Spot runs X86_64 and ARM64 Linux tasks.
+   *
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+
+  /**
+   * Operating system. Windows jobs need `CapacityStrategy.onDemandOnly()`.
+   *
+   * @default ecs.OperatingSystemFamily.LINUX
+   */
+  readonly operatingSystemFamily?: ecs.OperatingSystemFamily;
+
+  /**
+   * Where jobs run.
+   *
+   * @default CapacityStrategy.spotWithOnDemandFallback()
+   */
+  readonly capacity?: CapacityStrategy;
+
+  /**
+   * How many times an interrupted job is restarted from its checkpoint on the
+   * capacity strategy before it runs once on FARGATE (or fails, without a
+   * fallback).
+   *
+   * @default 3
+   */
+  readonly maxInterruptionRestarts?: number;
+
+  /**
+   * Time between SIGTERM and SIGKILL when a task stops; Fargate Spot gives at
+   * most 120 seconds after its interruption notice.
+   *
+   * @default Duration.seconds(120)
+   */
+  readonly stopTimeout?: Duration;
+
+  /**
+   * Longest time one run of the job may take; the run is stopped and the
+   * execution fails after it.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly runTimeout?: Duration;
+
+  /**
+   * Run the command under the library's checkpoint wrapper
+   * (`FargateSpotRunner.checkpointWrapperScript()`): it restores
+   * CHECKPOINT_DIR from S3 before the command, uploads it on SIGTERM and
+   * exits 143 so the run counts as interrupted. Needs `command`, `/bin/sh`
+   * and, for the uploads, the AWS CLI in the image.
+   *
+   * @default false
+   */
+  readonly useCheckpointWrapper?: boolean;
+
+  /**
+   * The ECS cluster. It must have the FARGATE and FARGATE_SPOT capacity
+   * providers; they are enabled on a cluster of this app, and must already be
+   * on an imported one.
+   *
+   * @default - a cluster is created in `vpc`
+   */
+  readonly cluster?: ecs.ICluster;
+
+  /**
+   * The VPC of the created cluster. Give `cluster` or `vpc`.
+   *
+   * @default - the VPC of `cluster`
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Turn on Container Insights on the created cluster.
+   *
+   * @default true
+   */
+  readonly containerInsights?: boolean;
+
+  /**
+   * Subnets of the tasks.
+   *
+   * @default - private subnets with egress (public subnets with `assignPublicIp`)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Give tasks a public IPv4 address (billed per hour; private subnets with a
+   * NAT gateway or VPC endpoints avoid it).
+   *
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
+
+  /**
+   * Security groups of the tasks.
+   *
+   * @default - one security group without inbound rules
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Limit the created security group's egress to HTTPS (TCP 443), enough to
+   * pull images and reach AWS APIs.
+   *
+   * @default false - all outbound traffic
+   */
+  readonly httpsEgressOnly?: boolean;
+
+  /**
+   * Retention of the job's and the state machine's logs.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Encryption of the checkpoint bucket.
+   *
+   * @default CheckpointEncryption.KMS
+   */
+  readonly checkpointEncryption?: CheckpointEncryption;
+
+  /**
+   * The key for `CheckpointEncryption.KMS`.
+   *
+   * @default - a key with rotation is created
+   */
+  readonly checkpointEncryptionKey?: kms.IKey;
+
+  /**
+   * Checkpoints older than this are deleted.
+   *
+   * @default Duration.days(30)
+   */
+  readonly checkpointExpiration?: Duration;
+
+  /**
+   * What happens to the checkpoint bucket, its access logs, its key and the
+   * log groups when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Empty the buckets on stack deletion. Only with `RemovalPolicy.DESTROY`.
+   *
+   * @default false
+   */
+  readonly autoDeleteObjects?: boolean;
+
+  /**
+   * Where the checkpoint bucket's server access logs go.
+   *
+   * @default - a dedicated access-log bucket is created
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * Let GitHub Actions workflows of one repository, on one branch or
+   * environment, start and watch this runner's jobs (OIDC, no stored keys).
+   *
+   * @default - no external CI role
+   */
+  readonly externalCi?: GitHubOidcTrust;
+
+  /**
+   * Name of the state machine (1 to 80 letters, digits, '-' and '_'); its
+   * executions are the jobs.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly stateMachineName?: string;
+
+  /**
+   * Run the job on a schedule (EventBridge), e.g. `events.Schedule.cron({ hour: '3', minute: '0' })`.
+   *
+   * @default - no schedule
+   */
+  readonly schedule?: events.Schedule;
+}
+
+/** Defaults applied to the props. @internal */
+export const RUNNER_DEFAULTS = {
+  cpu: 1024,
+  memoryLimitMiB: 2048,
+  maxInterruptionRestarts: 3,
+  stopTimeoutSeconds: 120,
+  runTimeout: Duration.hours(1),
+  checkpointExpiration: Duration.days(30),
+};
+
+/** Fargate stops containers at most this long after SIGTERM. */
+export const MAX_STOP_TIMEOUT_SECONDS = 120;
+/** Upper bound on restarts, which keeps the execution's worst case bounded. */
+export const MAX_INTERRUPTION_RESTARTS = 25;
+/** Standard workflows run at most one year. */
+const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
+
+/** Every problem with the props, and the capacity plan. @internal */
+export function runnerProblems(props: FargateSpotRunnerProps): { plan: CapacityPlan; problems: Problem[] } {
+  const capacity = props.capacity ?? CapacityStrategy.spotWithOnDemandFallback();
+  const plan = planCapacity(capacity, 'capacity');
+  const problems: Problem[] = [...plan.problems];
+  const arch = (props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64)._cpuArchitecture;
+  const os = props.operatingSystemFamily ?? ecs.OperatingSystemFamily.LINUX;
+  problems.push(...platformProblems({ cpuArchitecture: arch, operatingSystemFamily: os._operatingSystemFamily }, plan.usesSpot, 'capacity'));
+
+  const cpu = props.cpu ?? RUNNER_DEFAULTS.cpu;
+  const memory = props.memoryLimitMiB ?? RUNNER_DEFAULTS.memoryLimitMiB;
+  if (!Token.isUnresolved(cpu) && !Token.isUnresolved(memory)) {
+    problems.push(...taskSizeProblems(cpu, memory, os.isWindows()));
+  }
+  if (props.ephemeralStorageGiB !== undefined && !Token.isUnresolved(props.ephemeralStorageGiB)) {
+    problems.push(...ephemeralStorageProblems(props.ephemeralStorageGiB));
+  }
+
+  if (props.stopTimeout && !Token.isUnresolved(props.stopTimeout.toSeconds({ integral: false }))) {
+    const seconds = props.stopTimeout.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_STOP_TIMEOUT_SECONDS) {
+      problems.push({
+        property: 'stopTimeout',
+        value: `${seconds} seconds`,
+        reason: `Fargate waits at most ${MAX_STOP_TIMEOUT_SECONDS} seconds between SIGTERM and SIGKILL, and a Spot interruption gives no more`,
+        fix: `use a whole number of seconds from 1 to ${MAX_STOP_TIMEOUT_SECONDS}, e.g. Duration.seconds(${MAX_STOP_TIMEOUT_SECONDS}) (the default)`,
+      });
+    }
+  }
+
+  const restarts = props.maxInterruptionRestarts ?? RUNNER_DEFAULTS.maxInterruptionRestarts;
+  if (!Number.isInteger(restarts) || restarts < 0 || restarts > MAX_INTERRUPTION_RESTARTS) {
+    problems.push({
+      property: 'maxInterruptionRestarts',
+      value: restarts,
+      reason: `must be a whole number from 0 to ${MAX_INTERRUPTION_RESTARTS}`,
+      fix: 'use a small number such as 3; a job interrupted that often is better run on FARGATE',
+    });
+  }
+  const runTimeout = props.runTimeout ?? RUNNER_DEFAULTS.runTimeout;
+  if (!Token.isUnresolved(runTimeout.toSeconds({ integral: false }))) {
+    const seconds = runTimeout.toSeconds({ integral: false });
+    const worstCase = seconds * (Math.max(restarts, 0) + 2);
+    if (!Number.isInteger(seconds) || seconds < 60 || worstCase > MAX_EXECUTION_SECONDS) {
+      problems.push({
+        property: 'runTimeout',
+        value: `${seconds} seconds`,
+        reason: 'must be whole seconds, at least one minute, and every run of a job (first, restarts, fallback) must fit one Step Functions execution (one year)',
+        fix: 'give a duration such as Duration.hours(2), or fewer maxInterruptionRestarts',
+      });
+    }
+  }
+
+  if (!props.cluster && !props.vpc) {
+    problems.push({ property: 'vpc', value: undefined, reason: 'the runner needs a network for its tasks', fix: 'give vpc (a cluster is created in it) or cluster' });
+  }
+  if (props.cluster && props.vpc && props.vpc !== props.cluster.vpc) {
+    problems.push({ property: 'vpc', value: props.vpc.node.path, reason: "the tasks run in the given cluster's VPC", fix: 'drop vpc, or give a cluster of that VPC' });
+  }
+  if (props.cluster && props.containerInsights !== undefined) {
+    problems.push({ property: 'containerInsights', value: props.containerInsights, reason: 'only applies to a cluster the runner creates', fix: 'set Container Insights on the cluster you pass, and drop containerInsights' });
+  }
+  if (props.securityGroups && props.httpsEgressOnly) {
+    problems.push({ property: 'httpsEgressOnly', value: true, reason: 'only applies to the security group the runner creates', fix: 'restrict egress on your security groups, or drop securityGroups' });
+  }
+
+  const reserved = Object.values(RUNNER_ENVIRONMENT) as string[];
+  for (const [property, names] of [['environment', Object.keys(props.environment ?? {})], ['secrets', Object.keys(props.secrets ?? {})]] as const) {
+    for (const name of names.filter((n) => reserved.includes(n))) {
+      problems.push({ property: `${property}.${name}`, value: name, reason: 'the runner sets this variable on every run', fix: `rename it; the runner's variables are ${reserved.join(', ')}` });
+    }
+  }
+
+  if (props.useCheckpointWrapper) {
+    if (!props.command || props.command.length === 0) {
+      problems.push({ property: 'command', value: props.command, reason: "the checkpoint wrapper replaces the image's entrypoint and needs the command to run", fix: "give the job's command, e.g. ['python', 'train.py']" });
+    }
+    if (os.isWindows()) {
+      problems.push({ property: 'useCheckpointWrapper', value: true, reason: 'the wrapper is a POSIX shell script', fix: 'handle SIGTERM-equivalent shutdown in the Windows job itself, and drop useCheckpointWrapper' });
+    }
+  }
+
+  const encryption = props.checkpointEncryption ?? CheckpointEncryption.KMS;
+  if (props.checkpointEncryptionKey && encryption !== CheckpointEncryption.KMS) {
+    problems.push({ property: 'checkpointEncryptionKey', value: props.checkpointEncryptionKey.node.path, reason: 'a key is only used with CheckpointEncryption.KMS', fix: 'drop checkpointEncryptionKey, or set checkpointEncryption: CheckpointEncryption.KMS' });
+  }
+  if (props.autoDeleteObjects && props.removalPolicy !== RemovalPolicy.DESTROY) {
+    problems.push({ property: 'autoDeleteObjects', value: true, reason: 'deleting the checkpoints only makes sense when the bucket itself is destroyed', fix: 'also set removalPolicy: RemovalPolicy.DESTROY, or drop autoDeleteObjects' });
+  }
+  if (props.externalCi) {
+    problems.push(...gitHubTrustProblems(props.externalCi, 'externalCi'));
+  }
+  if (props.stateMachineName !== undefined && !Token.isUnresolved(props.stateMachineName) && !/^[A-Za-z0-9_-]{1,80}$/.test(props.stateMachineName)) {
+    problems.push({
+      property: 'stateMachineName',
+      value: props.stateMachineName,
+      reason: 'Step Functions names are 1 to 80 letters, digits, hyphens and underscores',
+      fix: "use a name such as 'nightly-tests'",
+    });
+  }
+  return { plan, problems };
+}
