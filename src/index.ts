@@ -9,3 +9,4 @@ export * from './cross-account-pipeline/pipeline-source';
 export * from './fargate-spot-runner/capacity-strategy';
 export * from './fargate-spot-runner/fargate-spot-runner-props';
 export * from './fargate-spot-runner/fargate-spot-runner';
+export type { CircleCiOidcTrust } from './fargate-spot-runner/circleci-oidc-trust';

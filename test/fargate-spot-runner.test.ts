@@ -221,6 +221,24 @@ describe('FargateSpotRunner options', () => {
     expect(actions.sort()).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution', 'states:StopExecution']);
   });
 
+  test('circleCi: a role CircleCI jobs of one project assume, allowed to start and watch jobs only', () => {
+    const org = '0a1b2c3d-0000-4000-8000-000000000001';
+    const project = '0a1b2c3d-0000-4000-8000-000000000002';
+    const { stack, runner: r } = runner({ circleCi: { organizationId: org, projectId: project } });
+    const template = Template.fromStack(stack);
+    const role = template.toJSON().Resources[stack.getLogicalId(r.circleCiRole!.node.defaultChild as iam.CfnRole)];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Principal: { Federated: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:oidc-provider/oidc.circleci.com/org/${org}`]] } },
+      Condition: {
+        StringEquals: { [`oidc.circleci.com/org/${org}:aud`]: org },
+        StringLike: { [`oidc.circleci.com/org/${org}:sub`]: `org/${org}/project/${project}/user/*` },
+      },
+    })]);
+    const actions = allStatements(template.toJSON()).filter((s) => s.resource.startsWith('RunnerCircleCiRoleDefaultPolicy')).flatMap((s) => [].concat(s.statement.Action));
+    expect(actions.sort()).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution', 'states:StopExecution']);
+  });
+
   test('schedule: an EventBridge rule starts a job', () => {
     const { stack } = runner({ schedule: events.Schedule.cron({ hour: '3', minute: '0' }) });
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
@@ -320,6 +338,11 @@ describe('FargateSpotRunner input errors name the construct path, property, valu
   test('an OIDC subject with a wildcard repository', () => {
     expect(errorOf({ externalCi: { repository: 'acme/*', branch: 'main' } })).toBe(
       `${header}externalCi.repository = "acme/*": must be 'owner/name' with no wildcard: a pattern would let other repositories (or every branch and pull request) in. Fix: name one repository, e.g. 'acme/shop'`);
+  });
+
+  test('a CircleCI trust with a wildcard project', () => {
+    expect(errorOf({ circleCi: { organizationId: '0a1b2c3d-0000-4000-8000-000000000001', projectId: '*' } })).toBe(
+      `${header}circleCi.projectId = "*": must be one CircleCI id (a lowercase UUID), no wildcard: a pattern would let other projects in. Fix: copy the project id from the CircleCI settings`);
   });
 
   test('an OIDC trust pinned to neither branch nor environment', () => {

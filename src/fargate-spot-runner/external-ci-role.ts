@@ -2,21 +2,20 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { CircleCiOidcTrust, circleCiProviderArn, circleCiTrustStatement } from './circleci-oidc-trust';
 import { GITHUB_OIDC_ISSUER, GitHubOidcTrust, gitHubTrustStatement } from '../tenant-deployment-role/github-oidc-trust';
 
 /**
- * The principal of GitHub Actions workflows pinned to one repository and one
- * branch or environment; its trust statement is the library's shared one
- * (tenant-deployment-role/github-oidc-trust.ts), so both roles pin `aud` and
- * `sub` the same way.
+ * A CI system's OIDC principal whose trust statement is given whole (pinned
+ * `aud` and `sub`), so that the role trusts exactly that statement.
  */
-class GitHubActionsPrincipal extends iam.WebIdentityPrincipal {
-  constructor(private readonly trust: GitHubOidcTrust, providerArn: string) {
+class PinnedWebIdentityPrincipal extends iam.WebIdentityPrincipal {
+  constructor(private readonly statement: iam.PolicyStatement, providerArn: string) {
     super(providerArn);
   }
 
   public addToAssumeRolePolicy(document: iam.PolicyDocument): void {
-    document.addStatements(gitHubTrustStatement(this.trust));
+    document.addStatements(this.statement);
   }
 }
 
@@ -29,13 +28,20 @@ export const EXTERNAL_CI_EXECUTION_ACTIONS = ['states:DescribeExecution', 'state
  * state machine and to describe, follow and stop those executions.
  */
 export function createExternalCiRole(scope: Construct, id: string, trust: GitHubOidcTrust, stateMachine: sfn.IStateMachine): iam.Role {
-  // Only the principal's own description; the trust document comes from gitHubTrustStatement.
   const providerArn = trust.providerArn ?? `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:oidc-provider/${GITHUB_OIDC_ISSUER}`;
-  const role = new iam.Role(scope, id, {
-    assumedBy: new GitHubActionsPrincipal(trust, providerArn),
-    description: `Lets GitHub Actions of ${trust.repository} (${trust.branch !== undefined ? `branch ${trust.branch}` : `environment ${trust.environment}`}) start and watch the runner's jobs`,
-    maxSessionDuration: Duration.hours(1),
-  });
+  const pin = trust.branch !== undefined ? `branch ${trust.branch}` : `environment ${trust.environment}`;
+  return createJobStarterRole(scope, id, new PinnedWebIdentityPrincipal(gitHubTrustStatement(trust), providerArn),
+    `Lets GitHub Actions of ${trust.repository} (${pin}) start and watch the runner's jobs`, stateMachine);
+}
+
+/** The same role for CircleCI jobs of one project. */
+export function createCircleCiRole(scope: Construct, id: string, trust: CircleCiOidcTrust, stateMachine: sfn.IStateMachine): iam.Role {
+  return createJobStarterRole(scope, id, new PinnedWebIdentityPrincipal(circleCiTrustStatement(trust), circleCiProviderArn(trust)),
+    `Lets CircleCI jobs of project ${trust.projectId} start and watch the runner's jobs`, stateMachine);
+}
+
+function createJobStarterRole(scope: Construct, id: string, principal: iam.IPrincipal, description: string, stateMachine: sfn.IStateMachine): iam.Role {
+  const role = new iam.Role(scope, id, { assumedBy: principal, description, maxSessionDuration: Duration.hours(1) });
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'StartJobs',
     actions: ['states:StartExecution'],

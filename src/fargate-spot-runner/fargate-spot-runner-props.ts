@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CapacityPlan, CapacityStrategy, planCapacity, platformProblems } from './capacity-strategy';
+import { CircleCiOidcTrust, circleCiTrustProblems } from './circleci-oidc-trust';
 import { RUNNER_ENVIRONMENT } from './state-machine-definition';
 import { ephemeralStorageProblems, taskSizeProblems } from './task-size';
 import { Problem } from '../shared/validation';
@@ -243,6 +244,14 @@ export interface FargateSpotRunnerProps {
   readonly externalCi?: GitHubOidcTrust;
 
   /**
+   * Let CircleCI jobs of one project start and watch this runner's jobs (OIDC).
+   * IAM cannot pin CircleCI tokens to a branch: restrict the job with a context.
+   *
+   * @default - no CircleCI role
+   */
+  readonly circleCi?: CircleCiOidcTrust;
+
+  /**
    * Name of the state machine (1 to 80 letters, digits, '-' and '_'); its
    * executions are the jobs.
    *
@@ -366,6 +375,9 @@ export function runnerProblems(props: FargateSpotRunnerProps): { plan: CapacityP
   }
   if (props.externalCi) {
     problems.push(...gitHubTrustProblems(props.externalCi, 'externalCi'));
+  }
+  if (props.circleCi) {
+    problems.push(...circleCiTrustProblems(props.circleCi, 'circleCi'));
   }
   if (props.stateMachineName !== undefined && !Token.isUnresolved(props.stateMachineName) && !/^[A-Za-z0-9_-]{1,80}$/.test(props.stateMachineName)) {
     problems.push({

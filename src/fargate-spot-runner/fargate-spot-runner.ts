@@ -15,7 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { CapacityStrategy } from './capacity-strategy';
 import { CheckpointBucket } from './checkpoint-bucket';
-import { createExternalCiRole, EXTERNAL_CI_EXECUTION_ACTIONS } from './external-ci-role';
+import { createCircleCiRole, createExternalCiRole, EXTERNAL_CI_EXECUTION_ACTIONS } from './external-ci-role';
 import { CheckpointEncryption, FargateSpotRunnerProps, RUNNER_DEFAULTS, runnerProblems } from './fargate-spot-runner-props';
 import { CHECKPOINT_PREFIX, runnerDefinition } from './state-machine-definition';
 import type { DeploymentAction } from '../cross-account-pipeline/deployment-kind';
@@ -116,6 +116,8 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
   public readonly securityGroups: ec2.ISecurityGroup[];
   /** The role GitHub Actions assume (with `externalCi`). */
   public readonly externalCiRole?: iam.IRole;
+  /** The role CircleCI jobs assume (with `circleCi`). */
+  public readonly circleCiRole?: iam.IRole;
   /** The capacity strategy of the jobs. */
   public readonly capacity: CapacityStrategy;
 
@@ -235,6 +237,11 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
     if (props.externalCi) {
       this.externalCiRole = createExternalCiRole(this, 'ExternalCiRole', props.externalCi, this.stateMachine);
       this.suppressExecutionWildcard(this.externalCiRole);
+    }
+    if (props.circleCi) {
+      const circleCiRole = createCircleCiRole(this, 'CircleCiRole', props.circleCi, this.stateMachine);
+      this.suppressExecutionWildcard(circleCiRole);
+      this.circleCiRole = circleCiRole;
     }
     if (props.schedule) {
       this.addSchedule('Schedule', props.schedule);
