@@ -40,7 +40,9 @@ export function createCircleCiRole(scope: Construct, id: string, trust: CircleCi
     `Lets CircleCI jobs of project ${trust.projectId} start and watch the runner's jobs`, stateMachine);
 }
 
-function createJobStarterRole(scope: Construct, id: string, principal: iam.IPrincipal, description: string, stateMachine: sfn.IStateMachine): iam.Role {
+function createJobStarterRole(
+  scope: Construct, id: string, principal: iam.IPrincipal, description: string, stateMachine: sfn.IStateMachine,
+): iam.Role {
   const role = new iam.Role(scope, id, { assumedBy: principal, description, maxSessionDuration: Duration.hours(1) });
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'StartJobs',
