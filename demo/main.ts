@@ -13,7 +13,7 @@ import { AccessModel, AccessPrincipal } from '../test/support/access-model';
 async function main(): Promise<void> {
   const started = Date.now();
   const outdir = path.resolve(__dirname, '..', 'cdk.out');
-  const { app, contract, stores, pipeline: release } = buildVendorApp(outdir);
+  const { app, contract, stores, pipeline: release, testRunner } = buildVendorApp(outdir);
   const assembly = app.synth();
 
   section('Stacks');
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
   console.log(`  templates: ${path.relative(process.cwd(), outdir)}/`);
   console.log(`  rollout diagram and table: ${path.relative(process.cwd(), path.join(outdir, `rollout-${release.pipelineNames[0]}.md`))}`);
   console.log(`  pipelines: ${release.pipelineNames.join(', ')}`);
+  console.log(`  integration tests: FargateSpotRunner ${testRunner.node.path} (Spot with FARGATE fallback, checkpoints in ${testRunner.checkpointBucket.node.path})`);
   console.log(`  took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (failures > 0) {
     console.error(`\n${failures} access check(s) did not match`);

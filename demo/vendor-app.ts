@@ -1,7 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
-  ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind, PipelineSource, TenantDeploymentRole,
+  ArtifactStore, CapacityStrategy, CrossAccountPipeline, DeploymentContract, DeploymentKind, FargateSpotRunner, PipelineSource,
+  TenantDeploymentRole,
 } from '../src';
 
 /** The demo software vendor: one tooling account, a dev account, three tenants in two regions. */
@@ -23,6 +26,7 @@ export interface VendorApp {
   readonly contract: DeploymentContract;
   readonly stores: ArtifactStore[];
   readonly pipeline: CrossAccountPipeline;
+  readonly testRunner: FargateSpotRunner;
 }
 
 /**
@@ -64,6 +68,20 @@ export function buildVendorApp(outdir?: string): VendorApp {
     ],
   });
 
+  // The application's long integration suite runs on Fargate Spot, started by the
+  // vendor's GitHub Actions through the runner's OIDC role after Dev deployed.
+  const toolingStack = Stack.of(stores[0]);
+  const testRunner = new FargateSpotRunner(toolingStack, 'IntegrationTestRunner', {
+    vpc: new ec2.Vpc(toolingStack, 'JobsVpc', { maxAzs: 2, natGateways: 1 }),
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-cli/aws-cli:2.17.0'),
+    command: ['sh', '-c', 'echo running the integration tests against dev'],
+    cpu: 1024,
+    memoryLimitMiB: 2048,
+    capacity: CapacityStrategy.spotWithOnDemandFallback(),
+    useCheckpointWrapper: true,
+    externalCi: { repository: 'vendor/shop', branch: 'main' },
+  });
+
   const targets = [{ name: 'dev', ...DEMO.dev }, ...DEMO.tenants];
   for (const target of targets) {
     const stack = new Stack(app, `Target-${target.name}`, { env: { account: target.account, region: target.region } });
@@ -75,5 +93,5 @@ export function buildVendorApp(outdir?: string): VendorApp {
       })],
     });
   }
-  return { app, contract, stores, pipeline };
+  return { app, contract, stores, pipeline, testRunner };
 }

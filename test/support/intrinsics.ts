@@ -92,6 +92,33 @@ const RESOURCE_TYPES: Record<string, ResourceTypeInfo> = {
     attributes: { PolicyArn: (c, name, p) => `arn:${c.partition}:iam::${c.account}:policy${iamPath(p)}${name}` },
   },
   'AWS::IAM::Policy': { nameProperty: 'PolicyName', maxLength: 128 },
+  'AWS::Logs::LogGroup': {
+    nameProperty: 'LogGroupName',
+    maxLength: 512,
+    // GetAtt Arn of a log group ends in ':*'.
+    arn: (c, name) => `arn:${c.partition}:logs:${c.region}:${c.account}:log-group:${name}:*`,
+  },
+  'AWS::StepFunctions::StateMachine': {
+    // Ref of a state machine is its ARN.
+    nameProperty: 'StateMachineName',
+    ref: 'arn',
+    maxLength: 80,
+    arn: (c, name) => `arn:${c.partition}:states:${c.region}:${c.account}:stateMachine:${name}`,
+    attributes: { Name: (_c, name) => name },
+  },
+  'AWS::ECS::Cluster': {
+    nameProperty: 'ClusterName',
+    maxLength: 255,
+    arn: (c, name) => `arn:${c.partition}:ecs:${c.region}:${c.account}:cluster/${name}`,
+  },
+  'AWS::ECS::TaskDefinition': {
+    // Ref of a task definition is its ARN, with the revision.
+    nameProperty: 'Family',
+    ref: 'arn',
+    maxLength: 255,
+    arn: (c, name) => `arn:${c.partition}:ecs:${c.region}:${c.account}:task-definition/${name}:1`,
+    attributes: { TaskDefinitionArn: (c, name) => `arn:${c.partition}:ecs:${c.region}:${c.account}:task-definition/${name}:1` },
+  },
   'AWS::CodeBuild::ReportGroup': {
     // Ref of a report group is its ARN.
     nameProperty: 'Name',
