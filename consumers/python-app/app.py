@@ -1,17 +1,19 @@
 """A software vendor's CDK app using cdk-cross-account-cicd through its Python bindings.
 
-One tooling account (two regions), a dev account, two tenant accounts and the
-management account that rolls the tenant roles out to an OU. Every stack has an
+One tooling account (two regions, and a Fargate Spot job runner), a dev account,
+two tenant accounts and the management account that rolls the tenant roles out to an OU. Every stack has an
 explicit environment, so synthesis needs no AWS credentials.
 Run: `cdk synth` (cdk.json) or `python app.py`; tests: `pytest`.
 """
-from aws_cdk import App, Duration, Environment, Stack, aws_iam as iam
+from aws_cdk import App, Duration, Environment, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam
 from cdk_cross_account_cicd import (
     ApprovalOptions,
     ArtifactStore,
+    CapacityStrategy,
     CrossAccountPipeline,
     DeploymentContract,
     DeploymentKind,
+    FargateSpotRunner,
     GitHubOidcTrust,
     PipelineBuildOptions,
     PipelineSource,
@@ -65,6 +67,21 @@ def build_app(outdir=None) -> App:
             PipelineStageOptions(name="Prod", targets=TENANTS,
                 approval=ApprovalOptions(comment="Release to the tenants")),
         ],
+    )
+
+    # Tooling account: integration tests as a job on Fargate Spot (FARGATE fallback, checkpoints),
+    # started and watched by GitHub Actions of acme/shop on main. The VPC's availability zones
+    # come from the context in cdk.json, so `cdk synth` still needs no credentials.
+    jobs = Stack(app, "ToolingJobs", env=Environment(account=TOOLING, region="us-east-1"))
+    FargateSpotRunner(jobs, "IntegrationTests",
+        vpc=ec2.Vpc(jobs, "Vpc", max_azs=2),
+        image=ecs.ContainerImage.from_registry("public.ecr.aws/aws-cli/aws-cli:2.17.0"),
+        command=["sh", "-c", "aws sts get-caller-identity && echo running the integration tests"],
+        cpu=1024,
+        memory_limit_mib=2048,
+        capacity=CapacityStrategy.spot_with_on_demand_fallback(),
+        use_checkpoint_wrapper=True,
+        external_ci=GitHubOidcTrust(repository="acme/shop", branch="main"),
     )
 
     # Target accounts: the action role and the CloudFormation execution role.

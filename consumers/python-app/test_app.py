@@ -87,6 +87,37 @@ def test_stack_set_rolls_out_both_roles_service_managed(app):
     })
 
 
+def test_fargate_spot_runner_runs_the_job_from_a_state_machine(app):
+    t = template(app, "ToolingJobs")
+    t.resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    t.has_resource_properties("AWS::ECS::TaskDefinition", {
+        "Cpu": "1024",
+        "Memory": "2048",
+        "ContainerDefinitions": [Match.object_like({
+            "Image": "public.ecr.aws/aws-cli/aws-cli:2.17.0",
+            "StopTimeout": 120,
+        })],
+    })
+
+
+def test_fargate_spot_runner_cluster_has_fargate_and_fargate_spot(app):
+    template(app, "ToolingJobs").has_resource_properties("AWS::ECS::ClusterCapacityProviderAssociations", {
+        "CapacityProviders": Match.array_with(["FARGATE", "FARGATE_SPOT"]),
+    })
+
+
+def test_fargate_spot_runner_external_ci_trust_pins_the_github_subject(app):
+    template(app, "ToolingJobs").has_resource_properties("AWS::IAM::Role", {
+        "AssumeRolePolicyDocument": Match.object_like({"Statement": [Match.object_like({
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": "repo:acme/shop:ref:refs/heads/main",
+            }},
+        })]}),
+    })
+
+
 def test_bad_input_fails_at_synth_with_the_property_and_the_fix():
     stack = Stack(App(), "Tooling", env=Environment(account=TOOLING, region="us-east-1"))
     contract = DeploymentContract(tooling_account=TOOLING, qualifier="Shop_X")

@@ -1,16 +1,21 @@
 /**
  * A software vendor's CDK app that uses the library as an npm user would:
- * one tooling account (two regions), a dev account, two tenant accounts and
- * the management account that rolls the tenant roles out to an OU.
+ * one tooling account (two regions, and a Fargate Spot job runner), a dev
+ * account, two tenant accounts and the management account that rolls the
+ * tenant roles out to an OU.
  * Every stack has an explicit env, so `cdk synth` needs no AWS credentials.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   ArtifactStore,
+  CapacityStrategy,
   CrossAccountPipeline,
   DeploymentContract,
   DeploymentKind,
+  FargateSpotRunner,
   PipelineSource,
   TenantDeploymentRole,
   TenantDeploymentRoleStackSet,
@@ -66,6 +71,21 @@ new CrossAccountPipeline(tooling, 'Release', {
       targets: TENANTS.map((t) => ({ ...t, parameters: { Tenant: t.id } })),
     },
   ],
+});
+
+// Tooling account: integration tests as a job on Fargate Spot (FARGATE fallback, checkpoints),
+// started and watched by GitHub Actions of acme/shop on main. The VPC's availability zones
+// come from the context in cdk.json, so `cdk synth` still needs no credentials.
+const jobs = new Stack(app, 'ToolingJobs', { env: { account: TOOLING, region: 'us-east-1' } });
+new FargateSpotRunner(jobs, 'IntegrationTests', {
+  vpc: new ec2.Vpc(jobs, 'Vpc', { maxAzs: 2 }),
+  image: ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-cli/aws-cli:2.17.0'),
+  command: ['sh', '-c', 'aws sts get-caller-identity && echo running the integration tests'],
+  cpu: 1024,
+  memoryLimitMiB: 2048,
+  capacity: CapacityStrategy.spotWithOnDemandFallback(),
+  useCheckpointWrapper: true,
+  externalCi: { repository: 'acme/shop', branch: 'main' },
 });
 
 // Target accounts: the action role and the CloudFormation execution role.

@@ -96,6 +96,37 @@ if (stackSets.length === 1) {
   check(body.includes('cdkx-shop-deploy-action') && body.includes('cdkx-shop-cfn-exec'), 'TenantRolesRollout: StackSet template lacks the two roles');
 }
 
+// 5. Tooling account: the Fargate Spot runner. A state machine runs the job; the container gets
+//    Spot's whole 120 s between SIGTERM and SIGKILL; the cluster has both Fargate capacity
+//    providers; the GitHub Actions role's trust pins the token's subject.
+const jobs = template('ToolingJobs');
+check(resources(jobs, 'AWS::StepFunctions::StateMachine').length === 1, 'ToolingJobs: expected 1 state machine');
+const taskDefinitions = resources(jobs, 'AWS::ECS::TaskDefinition').map((r) => r.Properties);
+check(taskDefinitions.length === 1, `ToolingJobs: expected 1 task definition, got ${taskDefinitions.length}`);
+if (taskDefinitions.length === 1) {
+  const containers = taskDefinitions[0].ContainerDefinitions;
+  check(containers.length === 1 && containers[0].StopTimeout === 120,
+    `ToolingJobs: the job container's StopTimeout is not 120 (got ${JSON.stringify(containers.map((c) => c.StopTimeout))})`);
+  check(containers.length === 1 && containers[0].Image === 'public.ecr.aws/aws-cli/aws-cli:2.17.0',
+    'ToolingJobs: the job container does not run public.ecr.aws/aws-cli/aws-cli:2.17.0');
+  check(taskDefinitions[0].Cpu === '1024' && taskDefinitions[0].Memory === '2048',
+    `ToolingJobs: task size is ${taskDefinitions[0].Cpu}/${taskDefinitions[0].Memory}, expected 1024/2048`);
+}
+const providers = resources(jobs, 'AWS::ECS::ClusterCapacityProviderAssociations').map((r) => r.Properties.CapacityProviders);
+check(providers.length === 1 && ['FARGATE', 'FARGATE_SPOT'].every((p) => providers[0].includes(p)),
+  `ToolingJobs: the cluster lacks the FARGATE and FARGATE_SPOT capacity providers (got ${JSON.stringify(providers)})`);
+const ciTrusts = resources(jobs, 'AWS::IAM::Role')
+  .flatMap((r) => r.Properties.AssumeRolePolicyDocument.Statement)
+  .filter((s) => s.Action === 'sts:AssumeRoleWithWebIdentity');
+check(ciTrusts.length === 1, `ToolingJobs: expected 1 role trusting a web identity, got ${ciTrusts.length}`);
+if (ciTrusts.length === 1) {
+  const eq = (ciTrusts[0].Condition || {}).StringEquals || {};
+  check(eq['token.actions.githubusercontent.com:sub'] === 'repo:acme/shop:ref:refs/heads/main',
+    `ToolingJobs: external CI trust does not pin token.actions.githubusercontent.com:sub to repo:acme/shop:ref:refs/heads/main (got ${JSON.stringify(eq)})`);
+  check(eq['token.actions.githubusercontent.com:aud'] === 'sts.amazonaws.com',
+    'ToolingJobs: external CI trust does not pin token.actions.githubusercontent.com:aud to sts.amazonaws.com');
+}
+
 if (failures.length > 0) {
   console.error(`npm consumer: ${failures.length} assertion(s) failed:\n  - ${failures.join('\n  - ')}`);
   process.exit(1);

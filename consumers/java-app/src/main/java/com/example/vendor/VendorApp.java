@@ -2,11 +2,13 @@ package com.example.vendor;
 
 import io.github.cdkcrossaccountcicd.ApprovalOptions;
 import io.github.cdkcrossaccountcicd.ArtifactStore;
+import io.github.cdkcrossaccountcicd.CapacityStrategy;
 import io.github.cdkcrossaccountcicd.CloudFormationDeploymentProps;
 import io.github.cdkcrossaccountcicd.ConnectionSourceProps;
 import io.github.cdkcrossaccountcicd.CrossAccountPipeline;
 import io.github.cdkcrossaccountcicd.DeploymentContract;
 import io.github.cdkcrossaccountcicd.DeploymentKind;
+import io.github.cdkcrossaccountcicd.FargateSpotRunner;
 import io.github.cdkcrossaccountcicd.GitHubOidcTrust;
 import io.github.cdkcrossaccountcicd.PipelineBuildOptions;
 import io.github.cdkcrossaccountcicd.PipelineSource;
@@ -24,12 +26,14 @@ import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.ec2.Vpc;
+import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 
 /**
  * A software vendor's CDK app using cdk-cross-account-cicd through its Java bindings:
- * one tooling account (two regions), a dev account, two tenant accounts and the
- * management account that rolls the tenant roles out to an OU. Every stack has an
+ * one tooling account (two regions, and a Fargate Spot job runner), a dev account,
+ * two tenant accounts and the management account that rolls the tenant roles out to an OU. Every stack has an
  * explicit environment, so synthesis needs no AWS credentials.
  */
 public final class VendorApp {
@@ -99,6 +103,21 @@ public final class VendorApp {
                                 .approval(ApprovalOptions.builder().comment("Release to the tenants").build())
                                 .targets(TENANTS)
                                 .build()))
+                .build();
+
+        // Tooling account: integration tests as a job on Fargate Spot (FARGATE fallback, checkpoints),
+        // started and watched by GitHub Actions of acme/shop on main. The VPC's availability zones
+        // come from the context in cdk.json, so `cdk synth` still needs no credentials.
+        Stack jobs = new Stack(app, "ToolingJobs", env(TOOLING, "us-east-1"));
+        FargateSpotRunner.Builder.create(jobs, "IntegrationTests")
+                .vpc(Vpc.Builder.create(jobs, "Vpc").maxAzs(2).build())
+                .image(ContainerImage.fromRegistry("public.ecr.aws/aws-cli/aws-cli:2.17.0"))
+                .command(List.of("sh", "-c", "aws sts get-caller-identity && echo running the integration tests"))
+                .cpu(1024)
+                .memoryLimitMiB(2048)
+                .capacity(CapacityStrategy.spotWithOnDemandFallback())
+                .useCheckpointWrapper(true)
+                .externalCi(GitHubOidcTrust.builder().repository("acme/shop").branch("main").build())
                 .build();
 
         // Target accounts: the action role and the CloudFormation execution role.

@@ -108,6 +108,34 @@ class VendorAppTest {
     }
 
     @Test
+    void fargateSpotRunnerRunsTheJobFromAStateMachine() {
+        Template t = template("ToolingJobs");
+        t.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
+        t.hasResourceProperties("AWS::ECS::TaskDefinition", Map.of(
+                "Cpu", "1024",
+                "Memory", "2048",
+                "ContainerDefinitions", List.of(Match.objectLike(Map.of(
+                        "Image", "public.ecr.aws/aws-cli/aws-cli:2.17.0",
+                        "StopTimeout", 120)))));
+    }
+
+    @Test
+    void fargateSpotRunnerClusterHasFargateAndFargateSpot() {
+        template("ToolingJobs").hasResourceProperties("AWS::ECS::ClusterCapacityProviderAssociations", Map.of(
+                "CapacityProviders", Match.arrayWith(List.of("FARGATE", "FARGATE_SPOT"))));
+    }
+
+    @Test
+    void fargateSpotRunnerExternalCiTrustPinsTheGitHubSubject() {
+        template("ToolingJobs").hasResourceProperties("AWS::IAM::Role", Map.of(
+                "AssumeRolePolicyDocument", Match.objectLike(Map.of("Statement", List.of(Match.objectLike(Map.of(
+                        "Action", "sts:AssumeRoleWithWebIdentity",
+                        "Condition", Map.of("StringEquals", Map.of(
+                                "token.actions.githubusercontent.com:aud", "sts.amazonaws.com",
+                                "token.actions.githubusercontent.com:sub", "repo:acme/shop:ref:refs/heads/main")))))))));
+    }
+
+    @Test
     void badInputFailsAtSynthWithThePropertyAndTheFix() {
         Stack stack = new Stack(new App(), "Tooling", StackProps.builder()
                 .env(software.amazon.awscdk.Environment.builder().account(TOOLING).region("us-east-1").build())
