@@ -194,6 +194,20 @@ describe('CrossAccountPipeline options', () => {
     expect(dev.RoleArn).toBe('arn:aws:iam::222222222222:role/cdkx-main-deploy-action');
   });
 
+  test('the CodeBuild deploy project reads its input artifact with its own role and the store key', () => {
+    const { stack } = build({ deploymentKind: DeploymentKind.codeBuild({ commands: ['./deploy.sh'] }) });
+    const template = Template.fromStack(stack);
+    const project = Object.values(template.findResources('AWS::CodeBuild::Project'))
+      .find((p: any) => p.Properties.Description === 'Deploys one target with its action role credentials') as any;
+    expect(project.Properties.EncryptionKey).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/StoreKey/), 'Arn'] });
+    const actions = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('ReleaseDeployProjectRole'))
+      .flatMap(([, p]: [string, any]) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [].concat(st.Action)));
+    expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 'kms:Decrypt', 'sts:AssumeRole']));
+    const buildSpec = JSON.parse(project.Properties.Source.BuildSpec);
+    expect(buildSpec.phases.pre_build.commands[1]).toContain('--role-session-name "deploy-${TARGET_ID:0:57}" --duration-seconds 3600');
+  });
+
   test('a stage can use its own deployment kind', () => {
     const { stack } = build({
       stages: [
@@ -376,7 +390,28 @@ describe('CrossAccountPipeline errors', () => {
     expectError({
       deploymentKind: DeploymentKind.cloudFormation({ stackName: 'main-app', templatePath: 't.json', parameterOverrides: { Big: 'x'.repeat(1000) } }),
       stages: [{ name: 'Prod', targets: [{ id: 'acme', account: '333333333333', region: 'us-east-1', parameters: { Tenant: 'acme' } }] }],
-    }, /stages\[0\]\.targets\[0\]\.parameters = "1026 bytes": with the deployment kind's own overrides, target 'acme' has ParameterOverrides over CodePipeline's limit of 1,024 bytes/);
+    }, /stages\[0\]\.targets\[0\]\.parameters = "ParameterOverrides: 1026 characters": with the deployment kind's own values, target 'acme' makes action configuration ParameterOverrides longer than CodePipeline's limit of 1000 characters/);
+  });
+
+  test('a target id that makes the change-set action names longer than 100 characters', () => {
+    expectError({
+      deploymentKind: DeploymentKind.cloudFormation({ stackName: 'main-app', templatePath: 't.json', useChangeSets: true }),
+      stages: [{ name: 'Prod', targets: [{ id: 'a'.repeat(97), account: '333333333333', region: 'us-east-1' }] }],
+    }, /stages\[0\]\.targets\[0\]\.id = "a{97}": the deployment kind names its action 'a{97}\.Apply', over CodePipeline's limit of 100 characters. Fix: shorten the target id to 94 characters or less/);
+  });
+
+  test('CodeBuild deployment variables over CodePipeline\'s 1,000-character configuration limit', () => {
+    expectError({
+      deploymentKind: DeploymentKind.codeBuild({ commands: ['./deploy.sh'] }),
+      stages: [{ name: 'Prod', targets: [{ id: 'acme', account: '333333333333', region: 'us-east-1', parameters: { Big: 'x'.repeat(800) } }] }],
+    }, /stages\[0\]\.targets\[0\]\.parameters = "EnvironmentVariables: \d+ characters": .*longer than CodePipeline's limit of 1000 characters/);
+  });
+
+  test('deployment timeouts over what the credentials or CodePipeline allow', () => {
+    expectError({ deploymentKind: DeploymentKind.codeBuild({ commands: ['x'], timeout: Duration.hours(2) }) },
+      /deploymentKind\.timeout = "120 minutes": the commands run on the target action role's credentials, whose session lasts at most 1 hour. Fix: use whole minutes from 5 to 60/);
+    expectError({ deploymentKind: DeploymentKind.ecsService({ clusterName: 'c', serviceName: 's', deploymentTimeout: Duration.minutes(90) }) },
+      /deploymentKind\.deploymentTimeout = "90 minutes": CodePipeline's ECS deploy action waits at most 60 minutes/);
   });
 
   test('a stack name outside the contract prefix', () => {

@@ -353,19 +353,18 @@ describe('planProblems', () => {
     ]);
   });
 
-  test('parameters over 1 KB as JSON name the target', () => {
-    const parameters = { Big: 'x'.repeat(1020) }; // {"Big":"…"} = 1,030 bytes
+  test('parameters over 1,000 characters as JSON name the target', () => {
+    const parameters = { Big: 'x'.repeat(1000) }; // {"Big":"…"} = 1,010 characters
     const problems = problemsOf([{ name: 'Dev', targets: [good, { ...good, id: 'acme', parameters }] }]);
     expect(problems).toEqual([{
       property: 'stages[0].targets[1].parameters',
       value: parameters,
-      reason: "target 'acme' has parameter overrides of 1030 bytes as JSON, over CodePipeline's ParameterOverrides limit of 1024 bytes",
+      reason: "target 'acme' has parameter overrides of 1010 characters as JSON, over CodePipeline's limit of 1000 for an action configuration value",
       fix: 'pass fewer or shorter parameters; keep large values in SSM Parameter Store and pass their names',
     }]);
-    // Exactly 1,024 bytes pass; bytes, not characters, count ('é' is 2 bytes).
-    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, parameters: { Big: 'x'.repeat(1014) } }] }])).toEqual([]);
-    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, parameters: { Big: 'é'.repeat(507) } }] }])).toEqual([]);
-    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, parameters: { Big: 'é'.repeat(508) } }] }])).toHaveLength(1);
+    // Exactly 1,000 characters pass, 1,001 do not.
+    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, parameters: { Big: 'x'.repeat(990) } }] }])).toEqual([]);
+    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, parameters: { Big: 'x'.repeat(991) } }] }])).toHaveLength(1);
   });
 
   describe('limits', () => {

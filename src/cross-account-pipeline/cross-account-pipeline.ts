@@ -136,6 +136,9 @@ export interface CrossAccountPipelineProps {
  */
 const PIPELINE_TEMPLATE_BUDGET = 900_000;
 
+/** CodePipeline allows action configuration values of at most 1,000 characters. */
+const ACTION_CONFIGURATION_VALUE_LIMIT = 1000;
+
 /** cdk-nag finding for the objects of the artifact bucket, whatever its logical id. */
 const STORE_OBJECTS = { regex: '/^Resource::<.*Bucket[0-9A-F]{8}\\.Arn>\\/\\*$/' };
 
@@ -201,7 +204,9 @@ export class CrossAccountPipeline extends Construct {
     this.buildProject = this.createBuildProject();
     this.createVerifyProjects();
     for (const kind of new Set(this.stageKinds.values())) {
-      kind.bind(this, { pipelineRole: this.pipelineRole, contract: props.contract, targetAccounts: this.targetAccounts() });
+      kind.bind(this, {
+        pipelineRole: this.pipelineRole, contract: props.contract, targetAccounts: this.targetAccounts(), artifactStore: props.artifactStore,
+      });
     }
 
     const problems: Problem[] = [];
@@ -476,7 +481,7 @@ export class CrossAccountPipeline extends Construct {
     if (rolePolicy) pipeline.node.addDependency(rolePolicy);
     pipeline.node.addValidation({ validate: () => templateSizeProblems(pipeline, name) });
     if (this.props.notificationTopic) {
-      new notifications.NotificationRule(scope, 'Notifications', {
+      const rule = new notifications.NotificationRule(scope, 'Notifications', {
         source: { bindAsNotificationRuleSource: () => ({ sourceArn: pipelineArn }) },
         events: [
           'codepipeline-pipeline-pipeline-execution-started',
@@ -486,6 +491,8 @@ export class CrossAccountPipeline extends Construct {
         ],
         targets: [this.props.notificationTopic],
       });
+      // The rule names the pipeline by ARN string: make it wait for the pipeline.
+      rule.node.addDependency(pipeline);
     }
     return problems;
   }
@@ -532,15 +539,7 @@ export class CrossAccountPipeline extends Construct {
         executionRoleArn: `arn:${this.partition}:iam::${target.account}:role/${this.props.contract.executionRoleName}`,
       };
       return kind.renderActions(context).map((action) => {
-        const overrides = action.configuration.ParameterOverrides;
-        if (typeof overrides === 'string' && Buffer.byteLength(overrides) > 1024) {
-          problems.push({
-            property: `${this.targetPaths.get(target.id)}.parameters`,
-            value: `${Buffer.byteLength(overrides)} bytes`,
-            reason: `with the deployment kind's own overrides, target '${target.id}' has ParameterOverrides over CodePipeline's limit of 1,024 bytes`,
-            fix: 'move large values into a parameter file in the build output, or SSM parameters',
-          });
-        }
+        problems.push(...this.actionProblems(target, `${target.id}${action.nameSuffix ?? ''}`, action.configuration));
         const inTargetRegion = action.inTargetRegion ?? true;
         if (inTargetRegion) regions.add(target.region);
         return {
@@ -555,6 +554,31 @@ export class CrossAccountPipeline extends Construct {
       });
     });
     return { name: stage.stageName, actions };
+  }
+
+  /** CodePipeline's limits on what a kind rendered: names of 100, configuration values of 1,000 characters. */
+  private actionProblems(target: PipelineTarget, actionName: string, configuration: Record<string, unknown>): Problem[] {
+    const where = `${this.targetPaths.get(target.id)}`;
+    const problems: Problem[] = [];
+    if (actionName.length > 100) {
+      problems.push({
+        property: `${where}.id`,
+        value: target.id,
+        reason: `the deployment kind names its action '${actionName}', over CodePipeline's limit of 100 characters`,
+        fix: `shorten the target id to ${100 - (actionName.length - target.id.length)} characters or less`,
+      });
+    }
+    for (const [key, value] of Object.entries(configuration)) {
+      if (typeof value === 'string' && !Token.isUnresolved(value) && value.length > ACTION_CONFIGURATION_VALUE_LIMIT) {
+        problems.push({
+          property: `${where}.parameters`,
+          value: `${key}: ${value.length} characters`,
+          reason: `with the deployment kind's own values, target '${target.id}' makes action configuration ${key} longer than CodePipeline's limit of ${ACTION_CONFIGURATION_VALUE_LIMIT} characters`,
+          fix: 'move large values into a file in the build output, or SSM parameters',
+        });
+      }
+    }
+    return problems;
   }
 
   /** The store of a region: this account's store there, named by the contract, its key found by alias. */

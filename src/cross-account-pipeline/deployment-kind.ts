@@ -3,6 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { assumeTargetActionRolesStatement } from './assume-target-roles';
+import { IArtifactStore } from '../artifact-store/artifact-store';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { Problem } from '../shared/validation';
 
@@ -69,6 +70,8 @@ export interface DeploymentKindBindOptions {
   readonly contract: DeploymentContract;
   /** Every target account of the pipeline (may repeat). */
   readonly targetAccounts: string[];
+  /** The pipeline's artifact store (CodeBuild projects read their input artifact from it). */
+  readonly artifactStore: IArtifactStore;
 }
 
 /**
@@ -114,7 +117,7 @@ export interface CodeBuildDeploymentProps {
   readonly buildImage?: codebuild.IBuildImage;
   /** Compute type. @default codebuild.ComputeType.SMALL */
   readonly computeType?: codebuild.ComputeType;
-  /** Timeout of one target's deployment. @default Duration.minutes(60) */
+  /** Timeout of one target's deployment, at most the action role's 1-hour session. @default Duration.minutes(60) */
   readonly timeout?: Duration;
   /** Parameters every target must set. @default - none */
   readonly requiredParameters?: string[];
@@ -128,7 +131,7 @@ export interface EcsServiceDeploymentProps {
   readonly serviceName: string;
   /** The image definitions file in the build output. @default 'imagedefinitions.json' */
   readonly imageDefinitionsFile?: string;
-  /** How long the action waits for the deployment to finish. @default Duration.minutes(60) */
+  /** How long the action waits for the deployment to finish (1 to 60 minutes). @default Duration.minutes(60) */
   readonly deploymentTimeout?: Duration;
 }
 
@@ -158,7 +161,17 @@ export class DeploymentKind {
 /** Problems of a kind that only the kind can see (e.g. a stack name outside the contract prefix). @internal */
 export function deploymentKindProblems(kind: IDeploymentKind, contract: DeploymentContract, property: string): Problem[] {
   if (kind instanceof CloudFormationDeployment) return kind.problems(contract, property);
+  if (kind instanceof CodeBuildDeployment) return kind.problems(property);
+  if (kind instanceof EcsServiceDeployment) return kind.problems(property);
   return [];
+}
+
+/** A duration in whole minutes from `min` to `max`, or a problem naming the property. */
+function minutesProblems(property: string, duration: Duration | undefined, min: number, max: number, why: string): Problem[] {
+  if (!duration || Token.isUnresolved(duration.toSeconds())) return [];
+  const minutes = duration.toMinutes({ integral: false });
+  if (Number.isInteger(minutes) && minutes >= min && minutes <= max) return [];
+  return [{ property, value: `${minutes} minutes`, reason: why, fix: `use whole minutes from ${min} to ${max}` }];
 }
 
 class CloudFormationDeployment implements IDeploymentKind {
@@ -235,6 +248,11 @@ class CodeBuildDeployment implements IDeploymentKind {
     this.requiredParameters = props.requiredParameters ?? [];
   }
 
+  public problems(property: string): Problem[] {
+    return minutesProblems(`${property}.timeout`, this.props.timeout, 5, 60,
+      "the commands run on the target action role's credentials, whose session lasts at most 1 hour");
+  }
+
   public bind(scope: Construct, options: DeploymentKindBindOptions): void {
     const { pipelineRole, contract } = options;
     // On the contract's path: the only way a tooling role may assume tenant action roles.
@@ -248,6 +266,8 @@ class CodeBuildDeployment implements IDeploymentKind {
     this.project = new codebuild.PipelineProject(scope, 'DeployProject', {
       description: 'Deploys one target with its action role credentials',
       role,
+      // CodeBuild downloads the input artifact with the project's own role.
+      encryptionKey: options.artifactStore.encryptionKey,
       environment: {
         buildImage: this.props.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
         computeType: this.props.computeType ?? codebuild.ComputeType.SMALL,
@@ -261,7 +281,8 @@ class CodeBuildDeployment implements IDeploymentKind {
             commands: [
               'set -euo pipefail',
               // Credentials of the target's action role for the commands that follow.
-              'CREDS=$(aws sts assume-role --role-arn "$TARGET_ROLE_ARN" --role-session-name "deploy-$TARGET_ID" --query Credentials --output json)',
+              // A session name holds at most 64 characters; the action role's sessions last 1 hour.
+              'CREDS=$(aws sts assume-role --role-arn "$TARGET_ROLE_ARN" --role-session-name "deploy-${TARGET_ID:0:57}" --duration-seconds 3600 --query Credentials --output json)',
               'export AWS_ACCESS_KEY_ID=$(echo "$CREDS" | jq -r .AccessKeyId) AWS_SECRET_ACCESS_KEY=$(echo "$CREDS" | jq -r .SecretAccessKey) AWS_SESSION_TOKEN=$(echo "$CREDS" | jq -r .SessionToken)',
               'export AWS_REGION="$TARGET_REGION" AWS_DEFAULT_REGION="$TARGET_REGION"',
             ],
@@ -270,6 +291,7 @@ class CodeBuildDeployment implements IDeploymentKind {
         },
       }),
     });
+    options.artifactStore.grantRead(role);
     pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'RunDeployProject',
       actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
@@ -301,6 +323,11 @@ class EcsServiceDeployment implements IDeploymentKind {
   public readonly requiredParameters: string[] = [];
 
   constructor(private readonly props: EcsServiceDeploymentProps) {}
+
+  public problems(property: string): Problem[] {
+    return minutesProblems(`${property}.deploymentTimeout`, this.props.deploymentTimeout, 1, 60,
+      "CodePipeline's ECS deploy action waits at most 60 minutes");
+  }
 
   public bind(): void {
     // Nothing shared: the action runs as the target's action role.

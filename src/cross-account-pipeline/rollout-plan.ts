@@ -25,7 +25,7 @@ export interface PlanTarget {
   readonly id: string;
   readonly account: string;
   readonly region: string;
-  /** CloudFormation parameter overrides of this target (at most 1,024 bytes as JSON). */
+  /** CloudFormation parameter overrides of this target (at most 1,000 characters as JSON). */
   readonly parameters?: Record<string, string>;
 }
 
@@ -113,7 +113,8 @@ export const HANDOFF_STAGE_NAME = 'Handoff';
 const CODEPIPELINE_NAME = /^[A-Za-z0-9.@_-]+$/;
 const CODEPIPELINE_NAME_LIMIT = 100;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const PARAMETER_OVERRIDES_LIMIT = 1024;
+/** CodePipeline action configuration values hold at most 1,000 characters (API ActionConfiguration). */
+const PARAMETER_OVERRIDES_LIMIT = 1000;
 /** Adjustable CodePipeline quotas never go above this here. */
 const QUOTA_CEILING = 100;
 /** Source, Build, one wave, Handoff. */
@@ -386,12 +387,12 @@ function targetProblems(property: string, target: PlanTarget, seenIds: Map<strin
     });
   }
   if (parameters !== undefined) {
-    const bytes = Buffer.byteLength(JSON.stringify(parameters), 'utf8');
-    if (bytes > PARAMETER_OVERRIDES_LIMIT) {
+    const length = JSON.stringify(parameters).length;
+    if (length > PARAMETER_OVERRIDES_LIMIT) {
       problems.push({
         property: `${property}.parameters`,
         value: parameters,
-        reason: `target '${id}' has parameter overrides of ${bytes} bytes as JSON, over CodePipeline's ParameterOverrides limit of ${PARAMETER_OVERRIDES_LIMIT} bytes`,
+        reason: `target '${id}' has parameter overrides of ${length} characters as JSON, over CodePipeline's limit of ${PARAMETER_OVERRIDES_LIMIT} for an action configuration value`,
         fix: 'pass fewer or shorter parameters; keep large values in SSM Parameter Store and pass their names',
       });
     }
