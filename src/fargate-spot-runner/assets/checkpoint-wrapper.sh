@@ -37,6 +37,8 @@ fi
 mkdir -p "$dir"
 
 # copy_tree <from> <to>: either side may be an s3:// or file:// URI, the other a directory.
+# An upload (to a URI) mirrors the directory, so files the job deleted do not come
+# back on the next restore; a restore never deletes anything in the local directory.
 copy_tree() {
   case "$1$2" in
     *s3://*)
@@ -44,11 +46,15 @@ copy_tree() {
         log "the AWS CLI is not in the image; cannot copy $1 to $2"
         return 1
       fi
-      aws s3 sync --only-show-errors "$1" "$2"
+      case "$2" in
+        s3://*) aws s3 sync --only-show-errors --delete "$1" "$2" ;;
+        *) aws s3 sync --only-show-errors "$1" "$2" ;;
+      esac
       ;;
     *)
       from="${1#file://}"
       to="${2#file://}"
+      case "$2" in file://*) rm -rf "$to" ;; esac
       mkdir -p "$to" && cp -R "$from/." "$to/"
       ;;
   esac
