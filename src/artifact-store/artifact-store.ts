@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, IResource, Lazy, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, IResource, Lazy, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -7,10 +7,10 @@ import { grantArtifactAccess } from './artifact-grants';
 import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
-import { addNagSuppressions } from '../shared/nag-suppressions';
 import { PolicyQuota } from '../shared/policy-size';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { isEmptyReaderScope, ReaderScope, readerConditions } from '../shared/reader-conditions';
+import { createAccessLogsBucket, logAccessTo } from '../shared/server-access-logs';
 import { checkAccountList, Problem, throwIfProblems } from '../shared/validation';
 
 /**
@@ -161,7 +161,8 @@ export class ArtifactStore extends Resource implements IArtifactStore {
     });
     this.encryptionKey = key;
 
-    this.accessLogsBucket = props.serverAccessLogsBucket ?? this.createAccessLogsBucket(removalPolicy, autoDeleteObjects);
+    this.accessLogsBucket = props.serverAccessLogsBucket
+      ?? createAccessLogsBucket(this, 'AccessLogs', { removalPolicy, autoDeleteObjects, loggedBucket: 'the artifact bucket' });
 
     const bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: this.contract.artifactBucketName(this.region),
@@ -189,7 +190,12 @@ export class ArtifactStore extends Resource implements IArtifactStore {
     (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
       eventBridgeConfiguration: { eventBridgeEnabled: true },
     };
-    this.logAccessTo(bucket, this.accessLogsBucket, props.serverAccessLogsBucket !== undefined);
+    logAccessTo(this, bucket, this.accessLogsBucket, {
+      loggedBucketArn: `arn:${Aws.PARTITION}:s3:::${this.contract.artifactBucketName(this.region)}`,
+      prefix: ACCESS_LOG_PREFIX,
+      givenByUser: props.serverAccessLogsBucket !== undefined,
+      warningId: 'cdk-cross-account-cicd:accessLogsPolicyNotAdded',
+    });
 
     this.denyUploadsWithOtherKeys(bucket, key);
     this.admitTenantReaders(bucket, key);
@@ -284,56 +290,6 @@ export class ArtifactStore extends Resource implements IArtifactStore {
         Null: { 's3:x-amz-server-side-encryption': 'false' },
       },
     }));
-  }
-
-  private createAccessLogsBucket(removalPolicy: RemovalPolicy, autoDeleteObjects: boolean): s3.Bucket {
-    const logs = new s3.Bucket(this, 'AccessLogs', {
-      // Server access logs can only be delivered to SSE-S3 buckets.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy,
-      autoDeleteObjects,
-    });
-    addNagSuppressions(logs, [{
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the server access logs of the artifact bucket; logging it into itself would loop.',
-    }]);
-    return logs;
-  }
-
-  /**
-   * Configured on the L1 resource, with an explicit bucket policy for the log
-   * delivery service, so the result does not depend on the app's feature flags
-   * (which would otherwise pick a log-delivery ACL that BUCKET_OWNER_ENFORCED forbids).
-   */
-  private logAccessTo(bucket: s3.Bucket, logs: s3.IBucket, givenByUser: boolean): void {
-    (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
-      destinationBucketName: logs.bucketName,
-      logFilePrefix: ACCESS_LOG_PREFIX,
-    };
-    // The source ARN is built from the contract's bucket name, not a reference,
-    // so a log bucket in another stack does not depend on this one.
-    const artifactBucketArn = `arn:${Aws.PARTITION}:s3:::${this.contract.artifactBucketName(this.region)}`;
-    const added = logs.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'S3ServerAccessLogDelivery',
-      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-      actions: ['s3:PutObject'],
-      resources: [logs.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': artifactBucketArn },
-        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-      },
-    }));
-    if (givenByUser && !added.statementAdded) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-cicd:accessLogsPolicyNotAdded',
-        'serverAccessLogsBucket is imported, so its policy cannot be changed here: allow logging.s3.amazonaws.com ' +
-        `to s3:PutObject under '${ACCESS_LOG_PREFIX}' in it, or S3 will drop the access logs.`);
-    }
   }
 
   private readerProblems(): string[] {

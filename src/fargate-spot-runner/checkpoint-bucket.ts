@@ -1,11 +1,11 @@
-import { Annotations, Aws, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CheckpointEncryption } from './fargate-spot-runner-props';
 import { CHECKPOINT_PREFIX } from './state-machine-definition';
-import { addNagSuppressions } from '../shared/nag-suppressions';
+import { createAccessLogsBucket, logAccessTo } from '../shared/server-access-logs';
 
 /** @internal */
 export interface CheckpointBucketProps {
@@ -50,7 +50,9 @@ export class CheckpointBucket extends Construct {
         removalPolicy: props.removalPolicy,
       });
     }
-    this.accessLogsBucket = props.serverAccessLogsBucket ?? this.createAccessLogsBucket(props);
+    this.accessLogsBucket = props.serverAccessLogsBucket ?? createAccessLogsBucket(this, 'AccessLogs', {
+      removalPolicy: props.removalPolicy, autoDeleteObjects: props.autoDeleteObjects, loggedBucket: 'the checkpoint bucket',
+    });
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...(this.encryptionKey
@@ -70,7 +72,12 @@ export class CheckpointBucket extends Construct {
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: props.autoDeleteObjects,
     });
-    this.logAccessTo(this.bucket, this.accessLogsBucket, props.serverAccessLogsBucket !== undefined);
+    logAccessTo(this, this.bucket, this.accessLogsBucket, {
+      loggedBucketArn: `arn:${Aws.PARTITION}:s3:::${this.bucket.bucketName}`,
+      prefix: ACCESS_LOG_PREFIX,
+      givenByUser: props.serverAccessLogsBucket !== undefined,
+      warningId: 'cdk-cross-account-cicd:checkpointAccessLogsPolicyNotAdded',
+    });
 
     // Rendered at synth, so roles granted after construction are included.
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
@@ -140,53 +147,5 @@ export class CheckpointBucket extends Construct {
       resources: [this.encryptionKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
     }));
-  }
-
-  // Same shape as the artifact store's access-log bucket (SSE-S3, because S3
-  // delivers server access logs only to SSE-S3 buckets).
-  private createAccessLogsBucket(props: CheckpointBucketProps): s3.Bucket {
-    const logs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: props.removalPolicy,
-      autoDeleteObjects: props.autoDeleteObjects,
-    });
-    addNagSuppressions(logs, [{
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the server access logs of the checkpoint bucket; logging it into itself would loop.',
-    }]);
-    return logs;
-  }
-
-  /**
-   * On the L1 resource with an explicit log-delivery bucket policy, so the
-   * result does not depend on feature flags that would pick an ACL which
-   * BUCKET_OWNER_ENFORCED forbids.
-   */
-  private logAccessTo(bucket: s3.Bucket, logs: s3.IBucket, givenByUser: boolean): void {
-    (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
-      destinationBucketName: logs.bucketName,
-      logFilePrefix: ACCESS_LOG_PREFIX,
-    };
-    const added = logs.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'S3ServerAccessLogDelivery',
-      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-      actions: ['s3:PutObject'],
-      resources: [logs.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:s3:::${bucket.bucketName}` },
-        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-      },
-    }));
-    if (givenByUser && !added.statementAdded) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-cicd:checkpointAccessLogsPolicyNotAdded',
-        'serverAccessLogsBucket is imported, so its policy cannot be changed here: allow logging.s3.amazonaws.com ' +
-        `to s3:PutObject under '${ACCESS_LOG_PREFIX}' in it, or S3 will drop the access logs.`);
-    }
   }
 }

@@ -1,0 +1,75 @@
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { addNagSuppressions } from './nag-suppressions';
+
+/** Options of a private bucket that receives another bucket's server access logs. */
+export interface AccessLogsBucketOptions {
+  readonly removalPolicy: RemovalPolicy;
+  readonly autoDeleteObjects: boolean;
+  /** What the logged bucket holds, for the nag suppression reason ("the artifact bucket"). */
+  readonly loggedBucket: string;
+}
+
+/**
+ * A dedicated access-log bucket: SSE-S3 (S3 delivers server access logs only to
+ * SSE-S3 buckets), private, TLS only, versioned, logs kept a year.
+ */
+export function createAccessLogsBucket(scope: Construct, id: string, options: AccessLogsBucketOptions): s3.Bucket {
+  const logs = new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    versioned: true,
+    lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+    removalPolicy: options.removalPolicy,
+    autoDeleteObjects: options.autoDeleteObjects,
+  });
+  addNagSuppressions(logs, [{
+    id: 'AwsSolutions-S1',
+    reason: `This bucket receives the server access logs of ${options.loggedBucket}; logging it into itself would loop.`,
+  }]);
+  return logs;
+}
+
+/** Where and how a bucket's server access logs are delivered. */
+export interface LogAccessOptions {
+  /** ARN of the logged bucket, built from its name (not a reference, so a log bucket elsewhere creates no cycle). */
+  readonly loggedBucketArn: string;
+  readonly prefix: string;
+  /** The log bucket was given by the user (an imported one cannot take the delivery policy). */
+  readonly givenByUser: boolean;
+  /** Warning id when the delivery policy could not be added. */
+  readonly warningId: string;
+}
+
+/**
+ * Turns on server access logging on the L1 resource, with an explicit
+ * log-delivery bucket policy, so the result does not depend on the app's
+ * feature flags (which would otherwise pick a log-delivery ACL that
+ * BUCKET_OWNER_ENFORCED forbids).
+ */
+export function logAccessTo(scope: Construct, bucket: s3.Bucket, logs: s3.IBucket, options: LogAccessOptions): void {
+  (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+    destinationBucketName: logs.bucketName,
+    logFilePrefix: options.prefix,
+  };
+  const added = logs.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'S3ServerAccessLogDelivery',
+    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [logs.arnForObjects(`${options.prefix}*`)],
+    conditions: {
+      ArnLike: { 'aws:SourceArn': options.loggedBucketArn },
+      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+    },
+  }));
+  if (options.givenByUser && !added.statementAdded) {
+    Annotations.of(scope).addWarningV2(options.warningId,
+      'serverAccessLogsBucket is imported, so its policy cannot be changed here: allow logging.s3.amazonaws.com ' +
+      `to s3:PutObject under '${options.prefix}' in it, or S3 will drop the access logs.`);
+  }
+}
