@@ -70,7 +70,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   githubOptions: { mergify: false },
-  gitignore: ['/.venv/', '/cdk.out/', '/consumers/**/node_modules/', '/consumers/**/cdk.out/', '/consumers/java-app/target/', '__pycache__/', '.pytest_cache/', '/integ/**/cdk-integ.out.*', '/integ/**/*.snapshot.tmp/', '/.cdk.staging/'],
+  gitignore: ['/.venv/', '/cdk.out/', '/.jsii.tabl.json', '/consumers/**/node_modules/', '/consumers/**/cdk.out/', '/consumers/java-app/target/', '__pycache__/', '.pytest_cache/', '/integ/**/cdk-integ.out.*', '/integ/**/*.snapshot.tmp/', '/.cdk.staging/'],
 });
 
 // 3.8 is the last line without unrs-resolver (see jestVersion above); set after
