@@ -9,6 +9,7 @@ import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { PolicyQuota } from '../shared/policy-size';
 import { guardPolicySizes } from '../shared/policy-size-guard';
+import { PRIVATE_BUCKET_DEFAULTS } from '../shared/private-bucket';
 import { isEmptyReaderScope, ReaderScope, readerConditions } from '../shared/reader-conditions';
 import { createAccessLogsBucket, logAccessTo } from '../shared/server-access-logs';
 import { checkAccountList, Problem, throwIfProblems } from '../shared/validation';
@@ -169,11 +170,7 @@ export class ArtifactStore extends Resource implements IArtifactStore {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: key,
       bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
+      ...PRIVATE_BUCKET_DEFAULTS,
       lifecycleRules: [{
         id: 'expire-old-artifacts',
         expiration: props.artifactExpiration ?? Duration.days(90),

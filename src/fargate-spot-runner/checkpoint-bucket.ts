@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CheckpointEncryption } from './fargate-spot-runner-props';
 import { CHECKPOINT_PREFIX } from './state-machine-definition';
+import { PRIVATE_BUCKET_DEFAULTS } from '../shared/private-bucket';
 import { createAccessLogsBucket, logAccessTo } from '../shared/server-access-logs';
 
 /** @internal */
@@ -58,11 +59,7 @@ export class CheckpointBucket extends Construct {
       ...(this.encryptionKey
         ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.encryptionKey, bucketKeyEnabled: true }
         : { encryption: s3.BucketEncryption.S3_MANAGED }),
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
+      ...PRIVATE_BUCKET_DEFAULTS,
       lifecycleRules: [{
         id: 'expire-old-checkpoints',
         expiration: props.expiration,

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { addNagSuppressions } from './nag-suppressions';
+import { PRIVATE_BUCKET_DEFAULTS } from './private-bucket';
 
 /** Options of a private bucket that receives another bucket's server access logs. */
 export interface AccessLogsBucketOptions {
@@ -19,11 +20,7 @@ export interface AccessLogsBucketOptions {
 export function createAccessLogsBucket(scope: Construct, id: string, options: AccessLogsBucketOptions): s3.Bucket {
   const logs = new s3.Bucket(scope, id, {
     encryption: s3.BucketEncryption.S3_MANAGED,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    versioned: true,
+    ...PRIVATE_BUCKET_DEFAULTS,
     lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
     removalPolicy: options.removalPolicy,
     autoDeleteObjects: options.autoDeleteObjects,
