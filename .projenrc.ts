@@ -47,6 +47,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate@^0.1.173',
     // Checks the integ apps; a consumer never needs it at run time.
     'cdk-nag@^2.38.2',
+    // BlueGreenEfsDeploy's Lambda handlers: typed and unit-tested against SDK v3
+    // here, bundled by esbuild at build time with the SDK left to the Lambda runtime.
+    '@aws-sdk/client-codedeploy@^3.1133.0',
+    '@aws-sdk/client-ssm@^3.1133.0',
+    '@aws-sdk/client-auto-scaling@^3.1133.0',
+    '@types/aws-lambda@^8.10.164',
+    'aws-sdk-client-mock@^4.1.0',
+    'esbuild@^0.25.0',
   ],
 
   jestOptions: {
@@ -85,8 +93,21 @@ for (const ignored of ['/integ/', '/scripts/', '/demo/', '/bench/', '/consumers/
 // The consumer apps resolve the packed library, not the source: keep them out of the dev build.
 project.tsconfigDev.addExclude('consumers');
 
-// Non-TypeScript files the constructs ship (the job's SIGTERM/checkpoint wrapper).
-project.compileTask.exec('mkdir -p lib/fargate-spot-runner/assets && cp src/fargate-spot-runner/assets/*.sh lib/fargate-spot-runner/assets/');
+// Non-TypeScript files the constructs ship: the Fargate job's SIGTERM/checkpoint
+// wrapper and the blue/green release and hook scripts.
+for (const dir of ['fargate-spot-runner', 'blue-green-efs-deploy']) {
+  project.compileTask.exec(`mkdir -p lib/${dir}/assets && cp src/${dir}/assets/*.sh lib/${dir}/assets/`);
+}
+
+// Tools the script tests run for real (rsync, shellcheck), installed into .venv
+// by the project itself when the machine lacks them.
+const testTools = project.addTask('test:tools', {
+  description: 'Install the tools the hook-script tests need (rsync, shellcheck) into .venv when missing',
+  exec: 'bash scripts/install-test-tools.sh',
+});
+// Tests synthesize constructs whose Lambda code is the esbuild bundle: build it first.
+project.testTask.prependSpawn(testTools);
+project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
 // `npm test`: unit tests (incl. cdk-nag and access proofs), lint, then the
 // integ snapshots verified offline, then cfn-lint over every snapshot template.
