@@ -1,0 +1,106 @@
+/**
+ * EventBridge target for "CodeDeploy Deployment State-change Notification": moves
+ * the LIVE color once a release's fleet serves traffic, and records every settled
+ * deployment so the next sync build knows this one has been processed.
+ *
+ * Thin on purpose: the decision is decideAfterDeployment (release-state.ts); this
+ * file fetches its inputs and writes LIVE only when the value changes, so a
+ * redelivered event or a retried invocation is harmless.
+ */
+import { CodeDeployClient, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { EventBridgeEvent } from 'aws-lambda';
+import {
+  decideAfterDeployment, parseLiveState, parsePendingRelease, serializeLiveState, SETTLED_STATES,
+} from './release-state';
+import { RetryOptions, withTransientRetry } from './transient-retry';
+
+const codeDeploy = new CodeDeployClient({});
+const ssm = new SSMClient({});
+
+/** Retry policy of every API call; exported so tests can replace the sleep. */
+export const retryPolicy: { -readonly [K in keyof RetryOptions]: RetryOptions[K] } = {
+  attempts: 6,
+  baseDelayMs: 500,
+};
+
+/** The detail of a CodeDeploy deployment state-change notification. */
+export interface DeploymentStateChangeDetail {
+  readonly application: string;
+  readonly deploymentGroup: string;
+  readonly deploymentId: string;
+  /** START, SUCCESS, FAILURE, STOP, READY, ... */
+  readonly state: string;
+  readonly region?: string;
+  readonly instanceGroupId?: string;
+}
+
+export type DeploymentStateChangeEvent = EventBridgeEvent<'CodeDeploy Deployment State-change Notification', DeploymentStateChangeDetail>;
+
+/** The one-line outcome, also logged. */
+export interface LiveColorResult {
+  /** Whether LIVE was written. */
+  readonly written: boolean;
+  readonly reason: string;
+  /** The LIVE value after this event (absent when the event was ignored). */
+  readonly live?: string;
+}
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`environment variable ${name} is not set`);
+  }
+  return value;
+}
+
+function call<T>(fn: () => Promise<T>): Promise<T> {
+  return withTransientRetry(fn, retryPolicy);
+}
+
+async function readParameter(name: string): Promise<string> {
+  const out = await call(() => ssm.send(new GetParameterCommand({ Name: name })));
+  const value = out.Parameter?.Value;
+  if (value === undefined) {
+    throw new Error(`SSM parameter ${name} has no value`);
+  }
+  return value;
+}
+
+function finish(result: LiveColorResult): LiveColorResult {
+  console.log(JSON.stringify(result));
+  return result;
+}
+
+export async function handler(event: DeploymentStateChangeEvent): Promise<LiveColorResult> {
+  const liveName = env('LIVE_PARAMETER_NAME');
+  const pendingName = env('PENDING_PARAMETER_NAME');
+  const applicationName = env('APPLICATION_NAME');
+  const groupName = env('DEPLOYMENT_GROUP_NAME');
+  const detail = event.detail;
+
+  if (detail?.application !== applicationName || detail?.deploymentGroup !== groupName) {
+    return finish({ written: false, reason: `ignored: event for ${detail?.application}/${detail?.deploymentGroup}, not ${applicationName}/${groupName}` });
+  }
+  if (!SETTLED_STATES.includes(detail.state)) {
+    return finish({ written: false, reason: `ignored: state ${detail.state} of ${detail.deploymentId}` });
+  }
+
+  const deployment = (await call(() => codeDeploy.send(new GetDeploymentCommand({ deploymentId: detail.deploymentId })))).deploymentInfo;
+  const [liveValue, pendingValue] = await Promise.all([readParameter(liveName), readParameter(pendingName)]);
+  const live = parseLiveState(liveValue);
+  const decision = decideAfterDeployment({
+    live,
+    pending: parsePendingRelease(pendingValue),
+    deploymentId: detail.deploymentId,
+    state: detail.state,
+    creator: deployment?.creator,
+    deploymentType: deployment?.deploymentStyle?.deploymentType,
+  });
+
+  const next = serializeLiveState(decision.next);
+  if (decision.changed) {
+    await call(() => ssm.send(new PutParameterCommand({ Name: liveName, Value: next, Type: 'String', Overwrite: true })));
+  }
+  return finish({ written: decision.changed, reason: decision.reason, live: next });
+}

@@ -1,0 +1,200 @@
+import { CodeDeployClient, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DeploymentStateChangeEvent, handler, retryPolicy } from '../src/blue-green-efs-deploy/live-color.lambda';
+import { INITIAL_LIVE_VALUE, INITIAL_PENDING_VALUE } from '../src/blue-green-efs-deploy/release-state';
+
+const codeDeploy = mockClient(CodeDeployClient);
+const ssm = mockClient(SSMClient);
+const sleep = jest.fn(async (_ms: number) => undefined);
+
+const LIVE = '/app/web/live';
+const PENDING = '/app/web/pending';
+const GREEN_PENDING = '{"color":"green","releaseId":"build:42"}';
+
+const ENV = {
+  LIVE_PARAMETER_NAME: LIVE,
+  PENDING_PARAMETER_NAME: PENDING,
+  APPLICATION_NAME: 'web-app',
+  DEPLOYMENT_GROUP_NAME: 'web',
+};
+
+function event(state: string, deploymentId = 'd-ABC', group = 'web', application = 'web-app'): DeploymentStateChangeEvent {
+  return {
+    'version': '0',
+    'id': 'evt-1',
+    'detail-type': 'CodeDeploy Deployment State-change Notification',
+    'source': 'aws.codedeploy',
+    'account': '111111111111',
+    'time': '2025-01-01T00:00:00Z',
+    'region': 'eu-west-1',
+    'resources': [],
+    'detail': { application, deploymentGroup: group, deploymentId, state, region: 'eu-west-1', instanceGroupId: 'ig-1' },
+  };
+}
+
+/** SSM with a LIVE and a PENDING value; PutParameter updates LIVE like the service would. */
+function givenParameters(live: string, pending: string): void {
+  let current = live;
+  ssm.on(GetParameterCommand, { Name: LIVE }).callsFake(async () => ({ Parameter: { Name: LIVE, Value: current } }));
+  ssm.on(GetParameterCommand, { Name: PENDING }).resolves({ Parameter: { Name: PENDING, Value: pending } });
+  ssm.on(PutParameterCommand).callsFake(async (input: { Value: string }) => {
+    current = input.Value;
+    return { Version: 2 };
+  });
+}
+
+function givenDeployment(creator: string, deploymentType = 'BLUE_GREEN', deploymentId = 'd-ABC'): void {
+  codeDeploy.on(GetDeploymentCommand, { deploymentId }).resolves({
+    deploymentInfo: {
+      deploymentId,
+      creator: creator as never,
+      status: 'Succeeded',
+      deploymentStyle: { deploymentType: deploymentType as never, deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+    },
+  });
+}
+
+function puts() {
+  return ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input);
+}
+
+const savedEnv = { ...process.env };
+
+beforeAll(() => {
+  retryPolicy.sleep = sleep;
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+});
+
+beforeEach(() => {
+  codeDeploy.reset();
+  ssm.reset();
+  sleep.mockClear();
+  Object.assign(process.env, ENV);
+});
+
+afterAll(() => {
+  process.env = savedEnv;
+});
+
+describe('live-color handler', () => {
+  test('a release SUCCESS flips LIVE to the pending color', async () => {
+    givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
+    givenDeployment('user');
+
+    const result = await handler(event('SUCCESS'));
+
+    expect(codeDeploy.commandCalls(GetDeploymentCommand).map((c) => c.args[0].input)).toEqual([{ deploymentId: 'd-ABC' }]);
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input.Name).sort()).toEqual([LIVE, PENDING]);
+    expect(puts()).toEqual([{
+      Name: LIVE,
+      Value: '{"color":"green","deploymentId":"d-ABC","releaseId":"build:42","lastSettledDeploymentId":"d-ABC"}',
+      Type: 'String',
+      Overwrite: true,
+    }]);
+    expect(result.written).toBe(true);
+    expect(result.reason).toMatch(/flips blue -> green/);
+  });
+
+  test('the same SUCCESS delivered twice writes once', async () => {
+    givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
+    givenDeployment('user');
+
+    await handler(event('SUCCESS'));
+    const second = await handler(event('SUCCESS'));
+
+    expect(puts()).toHaveLength(1);
+    expect(second.written).toBe(false);
+    expect(second.reason).toMatch(/already processed/);
+  });
+
+  test.each(['FAILURE', 'STOP'])('%s keeps the color and records the deployment', async (state) => {
+    givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
+    givenDeployment('user');
+
+    await handler(event(state));
+
+    expect(puts()).toEqual([{
+      Name: LIVE, Value: '{"color":"blue","deploymentId":"initial","lastSettledDeploymentId":"d-ABC"}', Type: 'String', Overwrite: true,
+    }]);
+  });
+
+  test('a rollback deployment (codeDeployRollback) succeeding does not flip', async () => {
+    const live = '{"color":"green","deploymentId":"d-1","releaseId":"build:41","lastSettledDeploymentId":"d-FAIL"}';
+    givenParameters(live, '{"color":"blue","releaseId":"build:42"}');
+    givenDeployment('codeDeployRollback', 'BLUE_GREEN', 'd-RB');
+
+    const result = await handler(event('SUCCESS', 'd-RB'));
+
+    expect(puts()).toEqual([{
+      Name: LIVE,
+      Value: '{"color":"green","deploymentId":"d-1","releaseId":"build:41","lastSettledDeploymentId":"d-RB"}',
+      Type: 'String',
+      Overwrite: true,
+    }]);
+    expect(result.reason).toMatch(/codeDeployRollback/);
+  });
+
+  test('an autoscaling (scale-out) deployment does not flip even with a release pending', async () => {
+    givenParameters('{"color":"blue","deploymentId":"d-0","lastSettledDeploymentId":"d-0"}', GREEN_PENDING);
+    givenDeployment('autoscaling', 'BLUE_GREEN', 'd-SCALE');
+
+    await handler(event('SUCCESS', 'd-SCALE'));
+
+    expect(puts().map((p) => JSON.parse(p.Value!))).toEqual([{ color: 'blue', deploymentId: 'd-0', lastSettledDeploymentId: 'd-SCALE' }]);
+  });
+
+  test('nothing pending: no flip, the deployment is recorded', async () => {
+    givenParameters(INITIAL_LIVE_VALUE, INITIAL_PENDING_VALUE);
+    givenDeployment('user');
+
+    const result = await handler(event('SUCCESS'));
+
+    expect(puts().map((p) => JSON.parse(p.Value!))).toEqual([{ color: 'blue', deploymentId: 'initial', lastSettledDeploymentId: 'd-ABC' }]);
+    expect(result.reason).toMatch(/no release is pending/);
+  });
+
+  test.each([
+    ['another group', event('SUCCESS', 'd-ABC', 'other-group')],
+    ['another application', event('SUCCESS', 'd-ABC', 'web', 'other-app')],
+    ['a state that settles nothing', event('READY')],
+  ])('%s is ignored without any call', async (_name, e) => {
+    const result = await handler(e);
+
+    expect(result.written).toBe(false);
+    expect(result.reason).toMatch(/^ignored/);
+    expect(codeDeploy.calls()).toHaveLength(0);
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  test('throttled SSM and CodeDeploy calls are retried', async () => {
+    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
+    codeDeploy.on(GetDeploymentCommand).rejectsOnce(throttled()).resolves({
+      deploymentInfo: { deploymentId: 'd-ABC', creator: 'user', deploymentStyle: { deploymentType: 'BLUE_GREEN' } },
+    });
+    const put = ssm.on(PutParameterCommand);
+    put.rejectsOnce(throttled()).resolves({ Version: 2 });
+
+    const result = await handler(event('SUCCESS'));
+
+    expect(result.written).toBe(true);
+    expect(codeDeploy.commandCalls(GetDeploymentCommand)).toHaveLength(2);
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(2);
+    expect(sleep).toHaveBeenCalledTimes(2);
+  });
+
+  test('a corrupt LIVE value fails loudly and writes nothing', async () => {
+    givenParameters('{"color":"purple","deploymentId":"d-1"}', GREEN_PENDING);
+    givenDeployment('user');
+
+    await expect(handler(event('SUCCESS'))).rejects.toThrow(/LIVE parameter\.color must be "blue" or "green"/);
+    expect(puts()).toHaveLength(0);
+  });
+
+  test('missing configuration fails', async () => {
+    delete process.env.LIVE_PARAMETER_NAME;
+
+    await expect(handler(event('SUCCESS'))).rejects.toThrow(/LIVE_PARAMETER_NAME is not set/);
+  });
+});
