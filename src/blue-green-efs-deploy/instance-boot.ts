@@ -1,0 +1,139 @@
+/**
+ * User data of BlueGreenEfsDeploy's web instances (Amazon Linux 2023), as
+ * lines of bash. Pure: values may be CDK tokens and are only ever placed
+ * inside single quotes, where a token's text stays one piece.
+ *
+ * Order matters: EFS is mounted, the web root points at the LIVE color and the
+ * web server runs BEFORE the CodeDeploy agent starts, so a deployment never
+ * runs hooks against an instance without its code. The agent's systemd
+ * drop-in keeps that order after reboots.
+ */
+
+export interface InstanceBootOptions {
+  readonly fileSystemId: string;
+  /** The application access point (sees blue/ and green/), mounted read-only. */
+  readonly accessPointId: string;
+  readonly region: string;
+  readonly liveParameterName: string;
+  readonly efsMountPath: string;
+  readonly webRoot: string;
+  readonly applicationPort: number;
+  /** Install nginx serving the web root on the application port. */
+  readonly defaultWebServer: boolean;
+  /** Run as root after the web root is in place and before the agent starts. */
+  readonly additionalCommands: readonly string[];
+}
+
+/** Lines for EC2 user data (UserData.forLinux adds the shebang). */
+export function instanceBootCommands(options: InstanceBootOptions): string[] {
+  const fstabLine = `${options.fileSystemId}:/ ${options.efsMountPath} efs _netdev,noresvport,tls,iam,accesspoint=${options.accessPointId},ro 0 0`;
+  return [
+    'set -euo pipefail',
+    '# BlueGreenEfsDeploy instance boot.',
+    `CDKX_REGION=${q(options.region)}`,
+    `CDKX_LIVE_PARAMETER=${q(options.liveParameterName)}`,
+    `CDKX_EFS_MOUNT_PATH=${q(options.efsMountPath)}`,
+    `CDKX_WEB_ROOT=${q(options.webRoot)}`,
+    '# AWS CLI v2 may page its output; user data has no terminal.',
+    'export AWS_PAGER=""',
+    '',
+    '# retry <command...>: boot-time calls race IAM, DNS and mount target readiness.',
+    'retry() {',
+    '  local attempt=1',
+    '  until "$@"; do',
+    '    if [ "$attempt" -ge 10 ]; then echo "cdkx-boot: giving up on: $*" >&2; return 1; fi',
+    '    echo "cdkx-boot: retrying ($attempt): $*" >&2',
+    '    sleep $((attempt * 3))',
+    '    attempt=$((attempt + 1))',
+    '  done',
+    '}',
+    '',
+    `retry dnf install -y -q amazon-efs-utils ruby wget${options.defaultWebServer ? ' nginx' : ''}`,
+    'command -v aws >/dev/null 2>&1 || retry dnf install -y -q awscli-2',
+    '',
+    '# EFS: amazon-efs-utils with TLS (required for access points) and IAM auth; _netdev waits',
+    '# for the network at boot, noresvport reconnects on a new port after a network blip.',
+    '# The region for efs-utils, so mounting does not depend on reaching instance metadata.',
+    'efs_conf=/etc/amazon/efs/efs-utils.conf',
+    'if [ -f "$efs_conf" ]; then sed -i -E "s/^#?region = .*/region = $CDKX_REGION/" "$efs_conf"; fi',
+    'mkdir -p "$CDKX_EFS_MOUNT_PATH"',
+    `grep -qF ${q(fstabLine)} /etc/fstab || echo ${q(fstabLine)} >>/etc/fstab`,
+    'mount_efs() { mountpoint -q "$CDKX_EFS_MOUNT_PATH" || mount "$CDKX_EFS_MOUNT_PATH"; }',
+    'retry mount_efs',
+    '',
+    '# Serve the LIVE color until a deployment switches this instance (switch-color hook).',
+    'read_live() { aws ssm get-parameter --region "$CDKX_REGION" --name "$CDKX_LIVE_PARAMETER" --query Parameter.Value --output text; }',
+    'live_json="$(retry read_live)"',
+    'live_color="$(python3 -c \'import json, sys; print(json.loads(sys.argv[1]).get("color", ""))\' "$live_json")"',
+    'case "$live_color" in',
+    '  blue | green) ;;',
+    '  *) echo "cdkx-boot: LIVE parameter $CDKX_LIVE_PARAMETER holds no valid color: $live_json" >&2; exit 1 ;;',
+    'esac',
+    'if [ -e "$CDKX_WEB_ROOT" ] && [ ! -L "$CDKX_WEB_ROOT" ]; then',
+    '  echo "cdkx-boot: $CDKX_WEB_ROOT exists and is not a symlink" >&2; exit 1',
+    'fi',
+    'mkdir -p "$(dirname "$CDKX_WEB_ROOT")"',
+    '# A new link renamed over the old one: atomic, never a missing web root.',
+    'ln -sfn "${CDKX_EFS_MOUNT_PATH%/}/$live_color" "$CDKX_WEB_ROOT.boot-$$"',
+    'mv -Tf "$CDKX_WEB_ROOT.boot-$$" "$CDKX_WEB_ROOT"',
+    '',
+    ...(options.defaultWebServer ? nginxCommands(options) : []),
+    ...(options.additionalCommands.length > 0 ? ['# Additional commands (BlueGreenEfsDeploy props).', ...options.additionalCommands, ''] : []),
+    '# CodeDeploy agent last. The drop-in makes systemd start it only once EFS is',
+    '# mounted, also after a reboot; the installer starts it right away.',
+    ...requiresMount('codedeploy-agent'),
+    'case "$CDKX_REGION" in cn-*) s3_suffix=amazonaws.com.cn ;; *) s3_suffix=amazonaws.com ;; esac',
+    'installer="$(mktemp)"',
+    'retry curl -fsSL -o "$installer" "https://aws-codedeploy-$CDKX_REGION.s3.$CDKX_REGION.$s3_suffix/latest/install"',
+    'chmod +x "$installer"',
+    'retry "$installer" auto',
+    'rm -f "$installer"',
+    'systemctl enable --now codedeploy-agent',
+  ];
+}
+
+/** nginx serving the web root on the port; the whole nginx.conf, so the stock port-80 server cannot collide. */
+function nginxCommands(options: InstanceBootOptions): string[] {
+  const port = String(options.applicationPort);
+  return [
+    '# Default web server: nginx serving the web root (symlinks are followed per request).',
+    "cat >/etc/nginx/nginx.conf <<'CDKX_NGINX'",
+    'user nginx;',
+    'worker_processes auto;',
+    'error_log /var/log/nginx/error.log notice;',
+    'pid /run/nginx.pid;',
+    'include /usr/share/nginx/modules/*.conf;',
+    'events { worker_connections 1024; }',
+    'http {',
+    '  include /etc/nginx/mime.types;',
+    '  default_type application/octet-stream;',
+    '  access_log /var/log/nginx/access.log;',
+    '  sendfile on;',
+    '  server {',
+    `    listen ${port} default_server;`,
+    `    listen [::]:${port} default_server;`,
+    `    root ${options.webRoot};`,
+    '    index index.html;',
+    '    location / { try_files $uri $uri/ =404; }',
+    '  }',
+    '}',
+    'CDKX_NGINX',
+    ...requiresMount('nginx'),
+    'systemctl enable --now nginx',
+    '',
+  ];
+}
+
+/** A systemd drop-in: the unit starts only after the EFS mount is up (and stops with it). */
+function requiresMount(unit: string): string[] {
+  return [
+    `mkdir -p /etc/systemd/system/${unit}.service.d`,
+    `printf '[Unit]\\nRequiresMountsFor=%s\\n' "$CDKX_EFS_MOUNT_PATH" >/etc/systemd/system/${unit}.service.d/cdkx-efs.conf`,
+    'systemctl daemon-reload',
+  ];
+}
+
+/** Single-quoted for bash; a token's text has no quote, so it is never split. */
+function q(value: string): string {
+  return `'${value.replace(/'/g, '\'\\\'\'')}'`;
+}
