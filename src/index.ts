@@ -10,3 +10,5 @@ export * from './fargate-spot-runner/capacity-strategy';
 export * from './fargate-spot-runner/fargate-spot-runner-props';
 export * from './fargate-spot-runner/fargate-spot-runner';
 export type { CircleCiOidcTrust } from './fargate-spot-runner/circleci-oidc-trust';
+export * from './blue-green-efs-deploy/blue-green-efs-deploy-props';
+export * from './blue-green-efs-deploy/blue-green-efs-deploy';

@@ -1,6 +1,7 @@
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildArtifactStoreIntegApp } from '../integ/integ.artifact-store';
+import { buildBlueGreenEfsDeployIntegApp } from '../integ/integ.blue-green-efs-deploy';
 import { buildCrossAccountPipelineIntegApp } from '../integ/integ.cross-account-pipeline';
 import { buildFargateSpotRunnerIntegApp } from '../integ/integ.fargate-spot-runner';
 import { buildTenantDeploymentRoleIntegApp } from '../integ/integ.tenant-deployment-role';
@@ -13,6 +14,7 @@ import { buildTenantDeploymentRoleStackSetIntegApp } from '../integ/integ.tenant
  */
 const integApps: Array<[string, () => { app: App; stacks: Stack[] }]> = [
   ['artifact-store', () => buildArtifactStoreIntegApp()],
+  ['blue-green-efs-deploy', () => buildBlueGreenEfsDeployIntegApp()],
   ['cross-account-pipeline', () => buildCrossAccountPipelineIntegApp()],
   ['fargate-spot-runner', () => buildFargateSpotRunnerIntegApp()],
   ['tenant-deployment-role', () => buildTenantDeploymentRoleIntegApp()],

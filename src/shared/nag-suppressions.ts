@@ -32,3 +32,12 @@ export function addNagSuppressions(construct: IConstruct, suppressions: readonly
     ],
   });
 }
+
+/** The one AWS managed policy a Lambda function's role carries: writing its own logs. */
+export function suppressLambdaBasicExecution(role: IConstruct): void {
+  addNagSuppressions(role, [{
+    id: 'AwsSolutions-IAM4',
+    reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.',
+    appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+  }]);
+}

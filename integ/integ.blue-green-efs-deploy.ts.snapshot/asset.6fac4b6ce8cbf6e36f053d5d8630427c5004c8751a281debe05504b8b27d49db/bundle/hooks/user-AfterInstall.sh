@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# AfterInstall commands of BlueGreenEfsDeploy (generated from hookCommands).
+set -euo pipefail
+
+systemctl reload nginx

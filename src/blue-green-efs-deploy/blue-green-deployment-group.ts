@@ -1,0 +1,187 @@
+import { Aws, CustomResource, Duration } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { DeploymentGroupFunction } from './deployment-group-function';
+import { HANDLER_RUNTIME } from './handler-runtime';
+import { FLEET_TAG } from './web-fleet';
+import { addNagSuppressions, suppressLambdaBasicExecution } from '../shared/nag-suppressions';
+
+export interface BlueGreenDeploymentGroupProps {
+  readonly applicationName: string;
+  readonly deploymentGroupName: string;
+  readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly instanceRole: iam.IRole;
+  readonly deploymentConfig: codedeploy.IServerDeploymentConfig;
+  readonly terminationWaitMinutes: number;
+  readonly alarms: cloudwatch.IAlarm[];
+  readonly releaseName: string;
+}
+
+/** Events that roll a release back: always failure and stop requests, alarms when there are any. */
+export function autoRollbackEvents(alarmCount: number): string[] {
+  return ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', ...(alarmCount > 0 ? ['DEPLOYMENT_STOP_ON_ALARM'] : [])];
+}
+
+/**
+ * The EC2 blue/green deployment group (COPY_AUTO_SCALING_GROUP), which
+ * CloudFormation cannot create: a custom resource creates, updates and deletes
+ * it, reading the group's current Auto Scaling group on each update because
+ * CodeDeploy swaps in a copy on every release.
+ */
+export class BlueGreenDeploymentGroup extends Construct {
+  public readonly serviceRole: iam.Role;
+  public readonly deploymentGroupName: string;
+  public readonly deploymentGroupArn: string;
+
+  constructor(scope: Construct, id: string, props: BlueGreenDeploymentGroupProps) {
+    super(scope, id);
+    const applicationName = props.applicationName;
+    const groupName = props.deploymentGroupName;
+    this.deploymentGroupName = groupName;
+    this.deploymentGroupArn = `arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:deploymentgroup:${applicationName}/${groupName}`;
+    const fleetGroupArns = [
+      `arn:${Aws.PARTITION}:autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroup.autoScalingGroupName}`,
+      `arn:${Aws.PARTITION}:autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}:autoScalingGroup:*:autoScalingGroupName/CodeDeploy_${groupName}_d-*`,
+    ];
+
+    this.serviceRole = new iam.Role(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      description: `CodeDeploy blue/green releases of ${props.releaseName}: copy the fleet, move traffic, retire the old fleet`,
+    });
+    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      this.serviceRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    // Describe calls have no resource-level permissions in IAM.
+    allow('DescribeFleet', [
+      'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeLifecycleHooks', 'autoscaling:DescribePolicies',
+      'autoscaling:DescribeScheduledActions', 'autoscaling:DescribeNotificationConfigurations', 'autoscaling:DescribeScalingActivities',
+      'autoscaling:DescribeWarmPool', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus',
+      'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeLoadBalancers',
+      'cloudwatch:DescribeAlarms',
+    ], ['*']);
+    allow('CopyAndRetireFleet', [
+      'autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:DeleteAutoScalingGroup',
+      'autoscaling:CreateOrUpdateTags', 'autoscaling:PutLifecycleHook', 'autoscaling:DeleteLifecycleHook',
+      'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat', 'autoscaling:EnableMetricsCollection',
+      'autoscaling:SuspendProcesses', 'autoscaling:ResumeProcesses', 'autoscaling:AttachLoadBalancerTargetGroups',
+      'autoscaling:DetachLoadBalancerTargetGroups', 'autoscaling:PutScalingPolicy', 'autoscaling:PutScheduledUpdateGroupAction',
+      'autoscaling:PutNotificationConfiguration', 'autoscaling:PutWarmPool',
+    ], fleetGroupArns);
+    allow('MoveTraffic', ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'], [props.targetGroup.targetGroupArn]);
+    // Creating the copy checks that the caller could launch the template's instances and pass their role.
+    allow('LaunchFleetCopies', ['ec2:RunInstances'], ['*']);
+    allow('TagFleetCopies', ['ec2:CreateTags'], ['*'], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
+    allow('RetireOldInstances', ['ec2:TerminateInstances'], ['*'], { StringEquals: { [`ec2:ResourceTag/${FLEET_TAG}`]: props.releaseName } });
+    allow('PassInstanceRole', ['iam:PassRole'], [props.instanceRole.roleArn], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+
+    const handler = new DeploymentGroupFunction(this, 'Handler', {
+      description: 'Creates, updates and deletes an EC2 blue/green CodeDeploy deployment group across fleet swaps',
+      runtime: HANDLER_RUNTIME,
+      timeout: Duration.minutes(5),
+      memorySize: 256,
+      logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_YEAR }),
+    });
+    const handlerPolicy = new iam.Policy(this, 'HandlerPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ManageDeploymentGroup',
+          actions: ['codedeploy:CreateDeploymentGroup', 'codedeploy:UpdateDeploymentGroup', 'codedeploy:DeleteDeploymentGroup', 'codedeploy:GetDeploymentGroup'],
+          // Any group of this application: a rename updates the old name into the new one.
+          resources: [`arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:deploymentgroup:${applicationName}/*`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadDeploymentConfig',
+          actions: ['codedeploy:GetDeploymentConfig'],
+          resources: [`arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:deploymentconfig:${props.deploymentConfig.deploymentConfigName}`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'PassServiceRole',
+          actions: ['iam:PassRole'],
+          resources: [this.serviceRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'codedeploy.amazonaws.com' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'DeleteFleetCopiesWithTheGroup',
+          actions: ['autoscaling:DeleteAutoScalingGroup'],
+          resources: [fleetGroupArns[1]],
+        }),
+      ],
+    });
+    handler.role!.attachInlinePolicy(handlerPolicy);
+
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: handler,
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_YEAR }),
+    });
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::Ec2BlueGreenDeploymentGroup',
+      properties: {
+        ApplicationName: applicationName,
+        DeploymentGroupName: groupName,
+        ServiceRoleArn: this.serviceRole.roleArn,
+        AutoScalingGroupName: props.autoScalingGroup.autoScalingGroupName,
+        TargetGroupName: props.targetGroup.targetGroupName,
+        DeploymentConfigName: props.deploymentConfig.deploymentConfigName,
+        TerminationWaitTimeInMinutes: String(props.terminationWaitMinutes),
+        DeploymentReadyWaitTimeInMinutes: '0',
+        AlarmNames: props.alarms.map((alarm) => alarm.alarmName),
+        AutoRollbackEvents: autoRollbackEvents(props.alarms.length),
+      },
+    });
+    // The service role's permissions must be in place before CodeDeploy checks
+    // them, and the handler must keep its own until the group is deleted.
+    const servicePolicy = this.serviceRole.node.tryFindChild('DefaultPolicy');
+    resource.node.addDependency(handlerPolicy, ...(servicePolicy ? [servicePolicy] : []));
+
+    this.suppressNagFindings(handler, handlerPolicy, provider);
+  }
+
+  private suppressNagFindings(handler: DeploymentGroupFunction, handlerPolicy: iam.Policy, provider: cr.Provider): void {
+    const servicePolicy = this.serviceRole.node.tryFindChild('DefaultPolicy');
+    if (servicePolicy) {
+      addNagSuppressions(servicePolicy, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'CodeDeploy service role: Describe calls and ec2:RunInstances have no resource-level scoping that survives the fleet copy; Auto Scaling writes are limited to this fleet and its CodeDeploy_<group>_d-* copies, CreateTags to launches, TerminateInstances to instances tagged with this fleet.',
+        appliesTo: [
+          'Resource::*',
+          { regex: '/^Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:\\*:autoScalingGroupName\\/.*$/' },
+        ],
+      }]);
+    }
+    addNagSuppressions(handlerPolicy, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'The handler manages deployment groups of this one application (a rename moves one name to another) and deletes only the CodeDeploy_<group>_d-* copies of this fleet (named after a deployment id).',
+      appliesTo: [
+        { regex: '/^Resource::arn:<AWS::Partition>:codedeploy:<AWS::Region>:<AWS::AccountId>:deploymentgroup:.*\\/\\*$/' },
+        { regex: '/^Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:\\*:autoScalingGroupName\\/CodeDeploy_.*_d-\\*$/' },
+      ],
+    }]);
+    for (const role of [handler.role, provider.node.tryFindChild('framework-onEvent')?.node.tryFindChild('ServiceRole')]) {
+      if (role) suppressLambdaBasicExecution(role);
+    }
+    const frameworkPolicy = provider.node.tryFindChild('framework-onEvent')?.node.tryFindChild('ServiceRole')?.node.tryFindChild('DefaultPolicy');
+    if (frameworkPolicy) {
+      addNagSuppressions(frameworkPolicy, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'Generated by the CDK custom resource provider framework: it invokes the one handler function (and its versions).',
+        appliesTo: [{ regex: '/^Resource::<.*Handler.*\\.Arn>:\\*$/' }],
+      }]);
+    }
+    const framework = provider.node.tryFindChild('framework-onEvent');
+    if (framework) {
+      addNagSuppressions(framework, [{
+        id: 'AwsSolutions-L1',
+        reason: 'The provider framework function and its runtime are generated and pinned by aws-cdk-lib.',
+      }]);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { PipelineSource } from '../cross-account-pipeline/pipeline-source';
+
+/**
+ * Shell commands added to the generated CodeDeploy hooks. They run as root on
+ * the replacement instances, after `set -euo pipefail`, in the order given.
+ */
+export interface BlueGreenHookCommands {
+  /** Before the bundle is installed. @default - none */
+  readonly beforeInstall?: string[];
+  /** After the web root points at the new color (for example a web server reload). @default - none */
+  readonly afterInstall?: string[];
+  /** Starts the application. @default - none */
+  readonly applicationStart?: string[];
+  /** Extra checks before the built-in HTTP check of the health check path. @default - none */
+  readonly validateService?: string[];
+  /** Before the load balancer sends traffic to the instance. @default - none */
+  readonly beforeAllowTraffic?: string[];
+  /** After the load balancer sends traffic to the instance. @default - none */
+  readonly afterAllowTraffic?: string[];
+}
+
+/**
+ * How the release content is built before it is published to EFS.
+ */
+export interface ContentBuildOptions {
+  /** Build commands, run in the source directory (for example `npm ci`, `npm run build`). */
+  readonly commands: string[];
+  /** Commands of the install phase. @default - none */
+  readonly installCommands?: string[];
+  /** Directory, relative to the source root, whose contents are published. @default '.' */
+  readonly outputDirectory?: string;
+  /** Build image. @default LinuxBuildImage.STANDARD_7_0 */
+  readonly buildImage?: codebuild.IBuildImage;
+  /** Plain-text environment variables of the build. @default - none */
+  readonly environment?: { [name: string]: string };
+}
+
+/**
+ * Properties of a `BlueGreenEfsDeploy`.
+ */
+export interface BlueGreenEfsDeployProps {
+  /** Where releases come from. The same sources as `CrossAccountPipeline`. */
+  readonly source: PipelineSource;
+
+  /**
+   * Builds the content before publishing it. Without it the source itself
+   * (or its `contentDirectory`) is published as is.
+   *
+   * @default - no build step
+   */
+  readonly contentBuild?: ContentBuildOptions;
+
+  /**
+   * Directory of the source, relative to its root, that is published when
+   * there is no build step.
+   *
+   * @default '.'
+   */
+  readonly contentDirectory?: string;
+
+  /** VPC of the fleet, the file system and the publishing build. @default - a new VPC over two AZs with one NAT gateway and flow logs */
+  readonly vpc?: ec2.IVpc;
+
+  /** Subnets of the instances, the EFS mount targets and the publishing build; they must span two AZs. @default - private subnets with egress */
+  readonly instanceSubnets?: ec2.SubnetSelection;
+
+  /** Subnets of the load balancer. @default - public subnets when internet-facing, else private */
+  readonly loadBalancerSubnets?: ec2.SubnetSelection;
+
+  /** Whether the load balancer is reachable from the internet. @default true */
+  readonly internetFacing?: boolean;
+
+  /** Instance type of the web fleet. @default t3.small */
+  readonly instanceType?: ec2.InstanceType;
+
+  /** Machine image of the web fleet; the boot script expects Amazon Linux 2023 (dnf, systemd). @default - latest Amazon Linux 2023 */
+  readonly machineImage?: ec2.IMachineImage;
+
+  /** Fewest instances. @default 2 */
+  readonly minCapacity?: number;
+
+  /** Most instances. @default 4 */
+  readonly maxCapacity?: number;
+
+  /** Instances at start. @default - minCapacity */
+  readonly desiredCapacity?: number;
+
+  /** Commands added to the instance boot script, after EFS is mounted and before the CodeDeploy agent starts. @default - none */
+  readonly userDataCommands?: string[];
+
+  /** Install nginx serving the web root on `applicationPort`. Turn off when `userDataCommands` set up your own server. @default true */
+  readonly defaultWebServer?: boolean;
+
+  /** Port the application listens on, on each instance. @default 80 */
+  readonly applicationPort?: number;
+
+  /** Path the load balancer and the ValidateService hook check; must start with '/'. @default '/' */
+  readonly healthCheckPath?: string;
+
+  /** Serve HTTPS on 443 with this certificate (HTTP on 80 then redirects). @default - HTTP on port 80 */
+  readonly certificate?: acm.ICertificate;
+
+  /** How long the previous fleet is kept after a release, for instant rollback (at most 2,880 minutes). @default Duration.minutes(60) */
+  readonly terminationWaitTime?: Duration;
+
+  /** How long the ValidateService hook waits for the application to answer on the health check path. @default Duration.minutes(5) */
+  readonly validateTimeout?: Duration;
+
+  /** CodeDeploy deployment configuration of the release. @default ServerDeploymentConfig.HALF_AT_A_TIME */
+  readonly deploymentConfig?: codedeploy.IServerDeploymentConfig;
+
+  /** Alarms that stop and roll back a release, in addition to the default ones. @default - none */
+  readonly alarms?: cloudwatch.IAlarm[];
+
+  /** Create and attach the default alarms: target 5xx responses and unhealthy hosts. @default true */
+  readonly defaultAlarms?: boolean;
+
+  /** Commands added to the CodeDeploy hooks. @default - none */
+  readonly hookCommands?: BlueGreenHookCommands;
+
+  /** What happens to the file system (and the release content on it) when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Base of the CodeDeploy application, deployment group and pipeline names
+   * (letters, digits, '-' and '_'; at most 60 characters).
+   *
+   * @default - derived from the construct path
+   */
+  readonly releaseName?: string;
+}

@@ -1,0 +1,221 @@
+import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { BlueGreenDeploymentGroup } from './blue-green-deployment-group';
+import { BlueGreenEfsDeployProps } from './blue-green-efs-deploy-props';
+import { ColorFileSystem } from './color-file-system';
+import { instanceBootCommands } from './instance-boot';
+import { LiveColorTracker } from './live-color-tracker';
+import { HookEvent, ReleaseBundleOptions } from './release-bundle';
+import { ReleasePipeline } from './release-pipeline';
+import { ReleaseSettings, releaseSettingsProblems } from './release-settings';
+import { WebFleet } from './web-fleet';
+import { guardPolicySizes } from '../shared/policy-size-guard';
+import { createAccessLogsBucket } from '../shared/server-access-logs';
+import { throwIfProblems } from '../shared/validation';
+
+/** Where instances mount the app access point (the directory holding both colors). */
+const EFS_MOUNT_PATH = '/mnt/efs/app';
+/** What the web server serves: a symlink to the live color on the mount. */
+const WEB_ROOT = '/var/www/current';
+
+/**
+ * An EC2 web fleet behind an ALB whose code lives on EFS in `blue` and
+ * `green` directories, released by a pipeline that publishes into the idle
+ * color and then runs a CodeDeploy blue/green deployment (a copy of the Auto
+ * Scaling group) with automatic rollback.
+ *
+ * The live color changes only when CodeDeploy reports a release succeeded; a
+ * publish never writes into the live color, and a rollback leaves it untouched.
+ */
+export class BlueGreenEfsDeploy extends Construct {
+  /** VPC of the fleet, the file system and the publishing build. */
+  public readonly vpc: ec2.IVpc;
+  /** The file system holding `/app/blue` and `/app/green`. */
+  public readonly fileSystem: efs.FileSystem;
+  /** The Auto Scaling group CloudFormation creates; after the first release CodeDeploy replaces it with copies. */
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The load balancer in front of the fleet. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The target group CodeDeploy moves traffic between fleets in. */
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** Role of the fleet instances (read-only access to the release content). */
+  public readonly instanceRole: iam.IRole;
+  /** The CodeDeploy application. */
+  public readonly application: codedeploy.ServerApplication;
+  /** Name of the EC2 blue/green deployment group. */
+  public readonly deploymentGroupName: string;
+  /** CodeDeploy service role of the deployment group. */
+  public readonly deploymentServiceRole: iam.IRole;
+  /** Name of the release pipeline. */
+  public readonly pipelineName: string;
+  /** Role of the publishing build: the only principal that may write release content (through the color access points). */
+  public readonly publishRole: iam.IRole;
+  /** Parameter holding the live color as JSON (`{"color":"blue","deploymentId":"d-..."}`). */
+  public readonly liveColorParameter: ssm.IStringParameter;
+  /** Alarms that stop and roll back a release. */
+  public readonly rollbackAlarms: cloudwatch.IAlarm[];
+
+  constructor(scope: Construct, id: string, props: BlueGreenEfsDeployProps) {
+    super(scope, id);
+    this.vpc = props.vpc ?? this.createVpc();
+    const instanceSubnets = props.instanceSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const settings = this.settings(props, instanceSubnets);
+    throwIfProblems(this, [...releaseSettingsProblems(settings), ...props.source._problems('source')]);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const colors = new ColorFileSystem(this, 'Content', { vpc: this.vpc, subnets: instanceSubnets, removalPolicy });
+    this.fileSystem = colors.fileSystem;
+    const accessLogs = createAccessLogsBucket(this, 'AccessLogs', {
+      removalPolicy: RemovalPolicy.RETAIN, autoDeleteObjects: false, loggedBucket: 'the release artifact bucket and the load balancer',
+    });
+
+    this.application = new codedeploy.ServerApplication(this, 'Application', { applicationName: settings.releaseName });
+    this.deploymentGroupName = `${settings.releaseName}-bluegreen`;
+    this.pipelineName = `${settings.releaseName}-release`;
+    // Names, not references, so every consumer of them (event rule, pipeline,
+    // custom resource) reads as what it is; dependencies are added below.
+    const applicationName = settings.releaseName;
+    const tracker = new LiveColorTracker(this, 'LiveColor', {
+      applicationName,
+      deploymentGroupName: this.deploymentGroupName,
+      parameterPrefix: `/cdkx/bluegreen/${settings.releaseName}`,
+    });
+    this.liveColorParameter = tracker.liveParameter;
+
+    const userData = ec2.UserData.forLinux();
+    const fleet = new WebFleet(this, 'Fleet', {
+      vpc: this.vpc,
+      instanceSubnets,
+      loadBalancerSubnets: props.loadBalancerSubnets,
+      internetFacing: props.internetFacing ?? true,
+      instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.SMALL),
+      machineImage: props.machineImage ?? ec2.MachineImage.latestAmazonLinux2023(),
+      minCapacity: settings.minCapacity,
+      maxCapacity: settings.maxCapacity,
+      // Only when asked: a fixed desired size would reset the fleet on every stack update.
+      desiredCapacity: props.desiredCapacity,
+      applicationPort: settings.applicationPort,
+      healthCheckPath: settings.healthCheckPath,
+      certificate: props.certificate,
+      userData,
+      releaseName: settings.releaseName,
+      accessLogs,
+    });
+    userData.addCommands(...instanceBootCommands({
+      fileSystemId: colors.fileSystem.fileSystemId,
+      accessPointId: colors.appAccessPoint.accessPointId,
+      region: Stack.of(this).region,
+      liveParameterName: tracker.liveParameter.parameterName,
+      efsMountPath: EFS_MOUNT_PATH,
+      webRoot: WEB_ROOT,
+      applicationPort: settings.applicationPort,
+      defaultWebServer: props.defaultWebServer ?? true,
+      additionalCommands: props.userDataCommands ?? [],
+    }));
+    this.autoScalingGroup = fleet.autoScalingGroup;
+    this.loadBalancer = fleet.loadBalancer;
+    this.targetGroup = fleet.targetGroup;
+    this.instanceRole = fleet.instanceRole;
+    colors.fileSystem.connections.allowFrom(fleet.instanceSecurityGroup, ec2.Port.tcp(2049), 'Web fleet reads releases');
+    colors.allowRead(fleet.instanceRole);
+    tracker.liveParameter.grantRead(fleet.instanceRole);
+    // The boot script cannot serve traffic before the file system can be mounted.
+    fleet.autoScalingGroup.node.addDependency(colors.fileSystem.mountTargetsAvailable);
+
+    this.rollbackAlarms = [...(props.defaultAlarms === false ? [] : fleet.createDefaultAlarms()), ...(props.alarms ?? [])];
+    const deploymentConfig = props.deploymentConfig ?? codedeploy.ServerDeploymentConfig.HALF_AT_A_TIME;
+    const group = new BlueGreenDeploymentGroup(this, 'DeploymentGroup', {
+      applicationName,
+      deploymentGroupName: this.deploymentGroupName,
+      autoScalingGroup: fleet.autoScalingGroup,
+      targetGroup: fleet.targetGroup,
+      instanceRole: fleet.instanceRole,
+      deploymentConfig,
+      terminationWaitMinutes: settings.terminationWaitMinutes,
+      alarms: this.rollbackAlarms,
+      releaseName: settings.releaseName,
+    });
+    this.deploymentServiceRole = group.serviceRole;
+
+    const pipeline = new ReleasePipeline(this, 'Pipeline', {
+      pipelineName: this.pipelineName,
+      source: props.source,
+      contentBuild: props.contentBuild,
+      contentDirectory: props.contentDirectory ?? '.',
+      vpc: this.vpc,
+      subnets: instanceSubnets,
+      colors,
+      liveParameter: tracker.liveParameter,
+      pendingParameter: tracker.pendingParameter,
+      applicationName,
+      deploymentGroupName: this.deploymentGroupName,
+      deploymentGroupArn: group.deploymentGroupArn,
+      deploymentConfig,
+      bundle: this.bundleOptions(props, settings),
+      accessLogs,
+      instanceRole: fleet.instanceRole,
+    });
+    this.publishRole = pipeline.publishProject.role!;
+    // The group needs its application; a release needs its group.
+    group.node.addDependency(this.application);
+    pipeline.pipeline.node.addDependency(group);
+    guardPolicySizes(this, {});
+  }
+
+  private createVpc(): ec2.IVpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+    });
+    vpc.addFlowLog('FlowLogs');
+    return vpc;
+  }
+
+  private settings(props: BlueGreenEfsDeployProps, instanceSubnets: ec2.SubnetSelection): ReleaseSettings {
+    const minCapacity = props.minCapacity ?? 2;
+    const zones = this.vpc.selectSubnets(instanceSubnets).availabilityZones;
+    return {
+      releaseName: props.releaseName ?? Names.uniqueResourceName(this, { maxLength: 40, separator: '-' }),
+      minCapacity,
+      maxCapacity: props.maxCapacity ?? Math.max(4, minCapacity),
+      desiredCapacity: props.desiredCapacity ?? minCapacity,
+      terminationWaitMinutes: (props.terminationWaitTime ?? Duration.minutes(60)).toMinutes({ integral: false }),
+      validateTimeoutSeconds: (props.validateTimeout ?? Duration.minutes(5)).toSeconds({ integral: false }),
+      applicationPort: props.applicationPort ?? 80,
+      healthCheckPath: props.healthCheckPath ?? '/',
+      instanceZones: zones.some((zone) => Token.isUnresolved(zone)) ? undefined : zones,
+    };
+  }
+
+  private bundleOptions(props: BlueGreenEfsDeployProps, settings: ReleaseSettings): ReleaseBundleOptions {
+    const hooks = props.hookCommands ?? {};
+    const hookCommands: Partial<Record<HookEvent, readonly string[]>> = {
+      BeforeInstall: hooks.beforeInstall,
+      AfterInstall: hooks.afterInstall,
+      ApplicationStart: hooks.applicationStart,
+      ValidateService: hooks.validateService,
+      BeforeAllowTraffic: hooks.beforeAllowTraffic,
+      AfterAllowTraffic: hooks.afterAllowTraffic,
+    };
+    return {
+      efsMountPath: EFS_MOUNT_PATH,
+      webRoot: WEB_ROOT,
+      applicationPort: settings.applicationPort,
+      healthCheckPath: settings.healthCheckPath,
+      validateTimeoutSeconds: settings.validateTimeoutSeconds,
+      hookCommands: Object.fromEntries(Object.entries(hookCommands).filter(([, commands]) => commands?.length)),
+    };
+  }
+}
