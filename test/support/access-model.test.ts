@@ -4,10 +4,12 @@
  * that always answered the same would fail.
  */
 import { App, Fn, Stack } from 'aws-cdk-lib';
+import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AccessModel, AccessResult, Decision } from './access-model';
 import { IntrinsicResolver } from './intrinsics';
 
@@ -305,6 +307,144 @@ describe('assembly loading', () => {
   });
 });
 
+describe('EFS file systems and SSM parameters', () => {
+  const WRITER = `arn:aws:iam::${TOOLING}:role/efs-writer`;
+  const POLICY_READER = `arn:aws:iam::${TOOLING}:role/efs-policy-reader`;
+  const CROSS_READER = `arn:aws:iam::${TARGET}:role/efs-cross-reader`;
+  const FILE_SYSTEMS = `arn:aws:elasticfilesystem:${REGION}:${TOOLING}:file-system/*`;
+
+  function buildEfsApp(): App {
+    const app = new App();
+    const stack = new Stack(app, 'Files', { env: { account: TOOLING, region: REGION } });
+    // L1s: the L2 needs a VPC, which the access model does not care about.
+    const guarded = new efs.CfnFileSystem(stack, 'Guarded', {
+      fileSystemPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: POLICY_READER }, Action: 'elasticfilesystem:ClientMount', Resource: '*' },
+          { Effect: 'Allow', Principal: { AWS: CROSS_READER }, Action: 'elasticfilesystem:ClientMount', Resource: '*' },
+          { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'elasticfilesystem:ClientRootAccess', Resource: '*' },
+          { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'elasticfilesystem:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+        ],
+      },
+    });
+    const shared = new efs.CfnAccessPoint(stack, 'Shared', { fileSystemId: guarded.ref, rootDirectory: { path: '/shared' } });
+    new efs.CfnAccessPoint(stack, 'Root', { fileSystemId: guarded.ref });
+    new efs.CfnFileSystem(stack, 'Open'); // no policy: EFS's default applies
+
+    const writer = new iam.Role(stack, 'Writer', { roleName: 'efs-writer', assumedBy: new iam.AccountRootPrincipal() });
+    writer.addToPolicy(new iam.PolicyStatement({
+      actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
+      resources: [guarded.attrArn],
+      conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': shared.attrArn } },
+    }));
+    new iam.Role(stack, 'PolicyReader', { roleName: 'efs-policy-reader', assumedBy: new iam.AccountRootPrincipal() });
+
+    const parameter = new ssm.StringParameter(stack, 'Setting', { parameterName: '/app/setting', stringValue: 'x' });
+    parameter.grantRead(writer);
+
+    const target = new Stack(app, 'Reader', { env: { account: TARGET, region: REGION } });
+    const crossReader = new iam.Role(target, 'CrossReader', { roleName: 'efs-cross-reader', assumedBy: new iam.AccountRootPrincipal() });
+    crossReader.addToPolicy(new iam.PolicyStatement({ actions: ['elasticfilesystem:ClientMount'], resources: [FILE_SYSTEMS] }));
+    new iam.Role(target, 'IdentityOnly', { roleName: 'efs-identity-only', assumedBy: new iam.AccountRootPrincipal() })
+      .addToPolicy(new iam.PolicyStatement({ actions: ['elasticfilesystem:ClientMount'], resources: [FILE_SYSTEMS] }));
+    return app;
+  }
+
+  const model = AccessModel.fromAssembly(buildEfsApp().synth());
+  const guarded = model.fileSystem(TOOLING, /^Guarded/);
+  const open = model.fileSystem(TOOLING, /^Open/);
+  const shared = model.accessPoint(guarded, '/shared');
+  const viaShared = { 'elasticfilesystem:AccessPointArn': shared.arn };
+  const client = (principal: any, action: string, fileSystem = guarded, context: Record<string, string | boolean> = {}) =>
+    model.evaluate({ principal, action: `elasticfilesystem:${action}`, resource: fileSystem.arn, context });
+
+  test('loads file systems with their policy and access points, with ids in AWS\'s format', () => {
+    expect(guarded.arn).toBe(`arn:aws:elasticfilesystem:${REGION}:${TOOLING}:file-system/${guarded.fileSystemId}`);
+    expect(guarded.fileSystemId).toMatch(/^fs-[0-9a-f]{17}$/);
+    expect(guarded.fileSystemPolicy).toBeDefined();
+    expect(open.fileSystemPolicy).toBeUndefined();
+    expect(guarded.accessPoints.map((a) => a.path).sort()).toEqual(['/', '/shared']);
+    expect(shared.arn).toBe(`arn:aws:elasticfilesystem:${REGION}:${TOOLING}:access-point/${shared.accessPointId}`);
+    expect(shared.accessPointId).toMatch(/^fsap-[0-9a-f]{17}$/);
+    expect(open.accessPoints).toEqual([]);
+    expect(() => model.accessPoint(guarded, '/nope')).toThrow(/no match; available:[\s\S]*\/shared/);
+  });
+
+  test('roleAt finds a role by stack and logical id; assembly.resolve gives deployed values', () => {
+    const writer = model.role(TOOLING, 'efs-writer');
+    expect(model.roleAt('Files', writer.source.logicalId).arn).toBe(WRITER);
+    expect(() => model.roleAt('Files', 'Nope')).toThrow(/role Nope of stack Files: no match/);
+    expect(model.assembly.resolve('Files', { Ref: guarded.source.logicalId })).toBe(guarded.fileSystemId);
+    expect(() => model.assembly.resolve('Nope', 'x')).toThrow(/no stack Nope/);
+  });
+
+  test('same account: the identity policy alone allows, with its access point condition', async () => {
+    const writer = model.role(TOOLING, 'efs-writer');
+    expectDecision(await client(writer, 'ClientWrite', guarded, viaShared), 'Allowed');
+    expectDecision(await client(writer, 'ClientWrite', guarded, { 'elasticfilesystem:AccessPointArn': guarded.accessPoints.find((a) => a.path === '/')!.arn }), 'ImplicitlyDenied');
+    expectDecision(await client(writer, 'ClientWrite'), 'ImplicitlyDenied');
+  });
+
+  test('same account: the file system policy alone allows', async () => {
+    expectDecision(await client(model.role(TOOLING, 'efs-policy-reader'), 'ClientMount'), 'Allowed');
+    expectDecision(await client(model.role(TOOLING, 'efs-policy-reader'), 'ClientWrite'), 'ImplicitlyDenied');
+  });
+
+  test('an explicit deny in the file system policy wins over the identity policy', async () => {
+    const writer = model.role(TOOLING, 'efs-writer');
+    expectDecision(await client(writer, 'ClientRootAccess', guarded, viaShared), 'ExplicitlyDenied');
+    expectDecision(await model.evaluate({
+      principal: writer, action: 'elasticfilesystem:ClientWrite', resource: guarded.arn, context: viaShared, secureTransport: false,
+    }), 'ExplicitlyDenied');
+  });
+
+  test('cross account: identity and file system policy must both allow', async () => {
+    expectDecision(await client(model.role(TARGET, 'efs-cross-reader'), 'ClientMount'), 'Allowed');
+    expectDecision(await client(model.role(TARGET, 'efs-identity-only'), 'ClientMount'), 'ImplicitlyDenied');
+  });
+
+  test('without a file system policy, EFS\'s default lets any client that reaches a mount target in', async () => {
+    expectDecision(await client(model.anonymous(), 'ClientRootAccess', open), 'Allowed');
+    expectDecision(await client(model.anonymous(), 'ClientMount', open, { 'elasticfilesystem:AccessedViaMountTarget': false }), 'ImplicitlyDenied');
+    expectDecision(await client(model.anonymous(), 'ClientMount'), 'ImplicitlyDenied'); // the guarded one names no anonymous client
+  });
+
+  test('refuses EFS requests it cannot model', async () => {
+    const writer = model.role(TOOLING, 'efs-writer');
+    await expect(model.evaluate({ principal: writer, action: 'elasticfilesystem:ClientMount', resource: shared.arn }))
+      .rejects.toThrow(/pass an access point as context elasticfilesystem:AccessPointArn/);
+    await expect(model.evaluate({ principal: writer, action: 'elasticfilesystem:DeleteFileSystem', resource: guarded.arn }))
+      .rejects.toThrow(/only the NFS client actions/);
+    await expect(model.evaluate({ principal: writer, action: 'elasticfilesystem:ClientMount', resource: `arn:aws:elasticfilesystem:${REGION}:${TOOLING}:file-system/fs-00000000000000000` }))
+      .rejects.toThrow(/not a file system of the assembly/);
+  });
+
+  test('SSM parameters: the identity policy decides', async () => {
+    const parameter = `arn:aws:ssm:${REGION}:${TOOLING}:parameter/app/setting`;
+    expectDecision(await model.evaluate({ principal: model.role(TOOLING, 'efs-writer'), action: 'ssm:GetParameter', resource: parameter }), 'Allowed');
+    expectDecision(await model.evaluate({ principal: model.role(TOOLING, 'efs-writer'), action: 'ssm:PutParameter', resource: parameter }), 'ImplicitlyDenied');
+    expectDecision(await model.evaluate({ principal: model.role(TOOLING, 'efs-policy-reader'), action: 'ssm:GetParameter', resource: parameter }), 'ImplicitlyDenied');
+  });
+
+  test('SSM: refuses accounts that declare SSM resource policies, and resources other than parameters', async () => {
+    const app = new App();
+    const stack = new Stack(app, 'Shared', { env: { account: TOOLING, region: REGION } });
+    const parameter = new ssm.StringParameter(stack, 'P', { parameterName: '/shared/p', stringValue: 'x', tier: ssm.ParameterTier.ADVANCED });
+    new ssm.CfnResourcePolicy(stack, 'Policy', {
+      resourceArn: parameter.parameterArn,
+      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: TARGET }, Action: 'ssm:GetParameter', Resource: '*' }] },
+    });
+    new iam.Role(stack, 'R', { roleName: 'r', assumedBy: new iam.AccountRootPrincipal() });
+    const withPolicy = AccessModel.fromAssembly(app.synth());
+    const principal = withPolicy.role(TOOLING, 'r');
+    await expect(withPolicy.evaluate({ principal, action: 'ssm:GetParameter', resource: `arn:aws:ssm:${REGION}:${TOOLING}:parameter/shared/p` }))
+      .rejects.toThrow(/declares SSM resource policies the model does not evaluate \(Shared\/Policy/);
+    await expect(model.evaluate({ principal: model.role(TOOLING, 'efs-writer'), action: 'ssm:SendCommand', resource: `arn:aws:ssm:${REGION}::document/AWS-RunShellScript` }))
+      .rejects.toThrow(/only SSM parameters of an account are modelled/);
+  });
+});
+
 describe('IntrinsicResolver', () => {
   const resolver = new IntrinsicResolver({
     stackName: 'S',
@@ -328,6 +468,40 @@ describe('IntrinsicResolver', () => {
     expect(resolver.resolve({ 'Fn::Select': [1, { 'Fn::Split': [',', 'x,y,z'] }] })).toBe('y');
     expect(resolver.resolve({ 'Fn::If': ['IsDev', 'dev', 'prod'] })).toBe('prod');
     expect(resolver.resolve({ a: { 'Fn::If': ['IsProd', { Ref: 'AWS::NoValue' }, 1] }, b: [1, { Ref: 'AWS::NoValue' }] })).toEqual({ b: [1] });
+  });
+
+  test('resource types with generated ids and ARN refs', () => {
+    const r = new IntrinsicResolver({
+      stackName: 'S',
+      account: TOOLING,
+      region: REGION,
+      resources: {
+        Fs: { Type: 'AWS::EFS::FileSystem' },
+        Ap: { Type: 'AWS::EFS::AccessPoint' },
+        Subnet: { Type: 'AWS::EC2::Subnet' },
+        Lt: { Type: 'AWS::EC2::LaunchTemplate' },
+        Tg: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { Name: 'web' } },
+        Asg: { Type: 'AWS::AutoScaling::AutoScalingGroup' },
+        Param: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/a/b' } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'f' } },
+        App: { Type: 'AWS::CodeDeploy::Application', Properties: { ApplicationName: 'app' } },
+        Key: { Type: 'AWS::KMS::Key' },
+      },
+    });
+    expect(r.resolve({ Ref: 'Fs' })).toMatch(/^fs-[0-9a-f]{17}$/);
+    expect(r.resolve({ 'Fn::GetAtt': ['Fs', 'FileSystemId'] })).toBe(r.resolve({ Ref: 'Fs' }));
+    expect(r.resolve({ 'Fn::GetAtt': ['Ap', 'Arn'] })).toBe(`arn:aws:elasticfilesystem:${REGION}:${TOOLING}:access-point/${r.resolve({ Ref: 'Ap' })}`);
+    expect(r.resolve({ Ref: 'Subnet' })).toMatch(/^subnet-[0-9a-f]{17}$/);
+    expect(r.resolve({ 'Fn::GetAtt': ['Lt', 'LatestVersionNumber'] })).toBe('1');
+    expect(r.resolve({ Ref: 'Tg' })).toMatch(new RegExp(`^arn:aws:elasticloadbalancing:${REGION}:${TOOLING}:targetgroup/web/[0-9a-f]{16}$`));
+    expect(r.resolve({ 'Fn::GetAtt': ['Tg', 'TargetGroupName'] })).toBe('web');
+    expect(r.resolve({ Ref: 'Asg' })).toMatch(/^S-Asg-[0-9A-F]{12}$/);
+    expect(r.resolve({ Ref: 'Param' })).toBe('/a/b');
+    expect(r.resolve({ 'Fn::GetAtt': ['Fn', 'Arn'] })).toBe(`arn:aws:lambda:${REGION}:${TOOLING}:function:f`);
+    expect(r.resolve({ Ref: 'App' })).toBe('app');
+    // unchanged: KMS key ids are uuids derived from account, region, stack and logical id
+    expect(r.resolve({ Ref: 'Key' })).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(() => r.resolve({ 'Fn::GetAtt': ['Param', 'Arn'] })).toThrow(/Fn::GetAtt Param.Arn is not supported for AWS::SSM::Parameter/);
   });
 
   test('refuses what it cannot resolve faithfully', () => {

@@ -4,7 +4,8 @@
  * The assembly loader (./assembly) provides the deployed policies; this file
  * decides which of them apply to a request, fills the request context the way
  * AWS would, and lets @cloud-copilot/iam-simulate apply real IAM evaluation
- * logic (same- vs cross-account, trust and key policies, boundaries, S3 BPA).
+ * logic (same- vs cross-account, trust, key, bucket and EFS file system
+ * policies, boundaries, S3 BPA).
  *
  * @cloud-copilot/iam-simulate is AGPL: it must only ever be imported from test code.
  */
@@ -20,7 +21,9 @@ import {
   loadAssembly,
   LoadAssemblyOptions,
   LoadedAssembly,
+  LoadedAccessPoint,
   LoadedBucket,
+  LoadedFileSystem,
   LoadedKey,
   LoadedRole,
   NamedPolicy,
@@ -109,6 +112,24 @@ const NO_RESOURCE_POLICY_SERVICES = new Set([
   'iam', 'cloudformation', 'codepipeline', 'codebuild', 'codedeploy', 'ec2', 'ecs', 'autoscaling', 'elasticloadbalancing',
 ]);
 
+/** NFS client actions, authorized by EFS against the file system (identity policy or file system policy). */
+const EFS_CLIENT_ACTIONS = new Set(['elasticfilesystem:clientmount', 'elasticfilesystem:clientwrite', 'elasticfilesystem:clientrootaccess']);
+
+/**
+ * What EFS applies while a file system has no policy of its own: full access
+ * for any client, even anonymous, that reaches a mount target.
+ * https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
+ */
+export const EFS_DEFAULT_FILE_SYSTEM_POLICY: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{
+    Effect: 'Allow',
+    Principal: { AWS: '*' },
+    Action: ['elasticfilesystem:ClientRootAccess', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientMount'],
+    Condition: { Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } },
+  }],
+};
+
 const SESSION_NAME = 'access-model';
 
 /** What the resource side of a request looks like. */
@@ -118,6 +139,7 @@ interface ResourceSide {
   readonly policy?: NamedPolicy;
   readonly bucket?: LoadedBucket;
   readonly key?: LoadedKey;
+  readonly fileSystem?: LoadedFileSystem;
 }
 
 export class AccessModel {
@@ -148,6 +170,27 @@ export class AccessModel {
     const role = single(`role ${nameOrRegex} in ${account}`, this.assembly.roles.filter((r) => r.account === account),
       (r) => matches(r.name, nameOrRegex), (r) => `${r.account} ${r.arn}`, this.assembly.roles);
     return { ...role, kind: 'role', identity: role.identityPolicies };
+  }
+
+  /** The role a stack declares under `logicalId` (for roles whose generated names do not tell them apart). */
+  public roleAt(stackName: string, logicalId: string): ModelRole {
+    const role = single(`role ${logicalId} of stack ${stackName}`, this.assembly.roles,
+      (r) => r.source.stackName === stackName && r.source.logicalId === logicalId,
+      (r) => `${r.source.stackName} ${r.source.logicalId} ${r.arn}`, this.assembly.roles);
+    return { ...role, kind: 'role', identity: role.identityPolicies };
+  }
+
+  /** The single EFS file system of `account` (declared under a logical id that equals the string or matches the regex, if given). */
+  public fileSystem(account: string, logicalIdOrRegex?: string | RegExp): LoadedFileSystem {
+    return single(`file system ${logicalIdOrRegex ?? '(any)'} in ${account}`, this.assembly.fileSystems.filter((f) => f.account === account),
+      (f) => logicalIdOrRegex === undefined || matches(f.source.logicalId, logicalIdOrRegex),
+      (f) => `${f.account} ${f.source.logicalId} ${f.arn}`, this.assembly.fileSystems);
+  }
+
+  /** The single access point of `fileSystem` whose root directory is `path`. */
+  public accessPoint(fileSystem: LoadedFileSystem, path: string): LoadedAccessPoint {
+    return single(`access point ${path} of ${fileSystem.fileSystemId}`, fileSystem.accessPoints, (a) => a.path === path,
+      (a) => `${a.path} ${a.arn}`, fileSystem.accessPoints);
   }
 
   /** The single bucket of `account` (whose name equals the string or matches the regex, if given). */
@@ -284,6 +327,12 @@ export class AccessModel {
       }
       return { account: key.account, region: key.region, key, policy: named(`key policy of ${key.arn}`, key.keyPolicy) };
     }
+    if (service === 'elasticfilesystem') {
+      return this.fileSystemSide(request, path);
+    }
+    if (service === 'ssm') {
+      return this.ssmSide(request, account, region, path);
+    }
     if (TRUST_POLICY_ACTIONS.has(action.toLowerCase())) {
       const role = this.assembly.roles.find((r) => r.arn === resource);
       if (!role) {
@@ -293,6 +342,46 @@ export class AccessModel {
     }
     if (!NO_RESOURCE_POLICY_SERVICES.has(service) || !/^\d{12}$/.test(account)) {
       throw new Error(`${describe(request)}: resource policies of ${service} resources are not modelled; extend access-model.ts`);
+    }
+    return { account, region: region || undefined };
+  }
+
+  /**
+   * NFS client actions are authorized against the file system: the identity
+   * policy or the file system policy may allow (cross-account: both), and the
+   * access point used is a condition key, not the resource.
+   */
+  private fileSystemSide(request: AccessRequest, path: string): ResourceSide {
+    if (!EFS_CLIENT_ACTIONS.has(request.action.toLowerCase())) {
+      throw new Error(`${describe(request)}: only the NFS client actions (elasticfilesystem:Client*) are modelled for EFS`);
+    }
+    if (!path.startsWith('file-system/')) {
+      throw new Error(`${describe(request)}: client actions are authorized on the file system ARN; `
+        + 'pass an access point as context elasticfilesystem:AccessPointArn');
+    }
+    const fileSystem = this.assembly.fileSystems.find((f) => f.arn === request.resource);
+    if (!fileSystem) {
+      throw new Error(`${describe(request)}: not a file system of the assembly (${this.assembly.fileSystems.map((f) => f.arn).join(', ')})`);
+    }
+    const policy = fileSystem.fileSystemPolicy
+      ? named(`file system policy of ${fileSystem.fileSystemId}`, fileSystem.fileSystemPolicy)
+      : named(`default file system policy of ${fileSystem.fileSystemId} (none set)`, EFS_DEFAULT_FILE_SYSTEM_POLICY);
+    return { account: fileSystem.account, region: fileSystem.region, fileSystem, policy };
+  }
+
+  /**
+   * SSM parameters carry a resource policy only when one is attached
+   * (AWS::SSM::ResourcePolicy, advanced-tier parameters shared with other
+   * accounts); without one in the account, the identity side decides.
+   */
+  private ssmSide(request: AccessRequest, account: string, region: string, path: string): ResourceSide {
+    if (!path.startsWith('parameter/') || !/^\d{12}$/.test(account)) {
+      throw new Error(`${describe(request)}: only SSM parameters of an account are modelled`);
+    }
+    const unmodelled = this.assembly.unmodelledResourcePolicies.filter((p) => p.service === 'ssm' && p.account === account);
+    if (unmodelled.length > 0) {
+      throw new Error(`${describe(request)}: account ${account} declares SSM resource policies the model does not evaluate `
+        + `(${unmodelled.map((p) => `${p.source.stackName}/${p.source.logicalId}`).join(', ')}); extend access-model.ts`);
     }
     return { account, region: region || undefined };
   }
@@ -349,6 +438,10 @@ export class AccessModel {
     }
     if (resource.key) {
       context['kms:ResourceAliases'] = resource.key.aliases;
+    }
+    if (resource.fileSystem) {
+      // NFS clients reach EFS through a mount target; a test may say otherwise.
+      context['elasticfilesystem:AccessedViaMountTarget'] = 'true';
     }
     for (const [key, value] of Object.entries(request.context ?? {})) {
       context[key] = typeof value === 'boolean' ? String(value) : value;

@@ -1,7 +1,8 @@
 /**
  * Reads a synthesized cloud assembly and extracts the IAM-relevant facts of
- * every stack (roles, buckets, KMS keys) with all intrinsics resolved, as they
- * would look after deployment. Test-only: feeds test/support/access-model.ts.
+ * every stack (roles, buckets, KMS keys, EFS file systems) with all
+ * intrinsics resolved, as they would look after deployment. Test-only: feeds
+ * test/support/access-model.ts.
  */
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { CfnResource, IntrinsicResolver, StackContext } from './intrinsics';
@@ -60,12 +61,48 @@ export interface LoadedKey {
   readonly source: Source;
 }
 
+export interface LoadedAccessPoint {
+  readonly arn: string;
+  readonly accessPointId: string;
+  /** Root directory the access point exposes, e.g. '/app' ('/' when not set). */
+  readonly path: string;
+  readonly source: Source;
+}
+
+export interface LoadedFileSystem {
+  readonly arn: string;
+  readonly fileSystemId: string;
+  readonly account: string;
+  readonly region: string;
+  /** The FileSystemPolicy property; without one EFS applies its default policy (see access-model.ts). */
+  readonly fileSystemPolicy?: PolicyDocument;
+  readonly accessPoints: LoadedAccessPoint[];
+  readonly source: Source;
+}
+
 export interface LoadedAssembly {
   readonly stacks: Array<{ stackName: string; account: string; region: string }>;
   readonly roles: LoadedRole[];
   readonly buckets: LoadedBucket[];
   readonly keys: LoadedKey[];
+  readonly fileSystems: LoadedFileSystem[];
+  /**
+   * Resource policies the loader does not evaluate, by service, with where
+   * they are declared: the access model refuses requests to that service in
+   * that account instead of evaluating them without the policy.
+   */
+  readonly unmodelledResourcePolicies: Array<{ service: string; account: string; source: Source }>;
+  /**
+   * Resolves `value` (e.g. `{ Ref: logicalId }`) in the named stack as the
+   * loader does: the deployed physical names and ARNs the policies use.
+   */
+  readonly resolve: (stackName: string, value: unknown) => any;
 }
+
+/** Resource types that attach a resource policy the access model does not evaluate, by service. */
+const UNMODELLED_RESOURCE_POLICY_TYPES: Record<string, string> = {
+  'AWS::SSM::ResourcePolicy': 'ssm',
+};
 
 export interface LoadAssemblyOptions {
   /** Environment for environment-agnostic stacks; without it such stacks are an error. */
@@ -195,11 +232,51 @@ export function loadAssembly(source: cxapi.CloudAssembly | string, options: Load
     };
   });
 
+  const accessPoints = collect(stacks, 'AWS::EFS::AccessPoint', (stack, id, props) => ({
+    account: stack.account,
+    region: stack.region,
+    fileSystemId: stack.resolver.resolve(props.FileSystemId, `Resources.${id}.Properties.FileSystemId`) as string,
+    accessPoint: {
+      arn: stack.resolver.getAtt(id, 'Arn'),
+      accessPointId: stack.resolver.physicalName(id),
+      path: (stack.resolver.resolve(props.RootDirectory?.Path ?? '/', `Resources.${id}.Properties.RootDirectory.Path`) as string),
+      source: { stackName: stack.stackName, logicalId: id },
+    } satisfies LoadedAccessPoint,
+  }));
+  const fileSystems = collect(stacks, 'AWS::EFS::FileSystem', (stack, id, props): LoadedFileSystem => {
+    const fileSystemId = stack.resolver.physicalName(id);
+    return {
+      arn: stack.resolver.getAtt(id, 'Arn'),
+      fileSystemId,
+      account: stack.account,
+      region: stack.region,
+      fileSystemPolicy: props.FileSystemPolicy !== undefined
+        ? stack.resolver.resolve(props.FileSystemPolicy, `Resources.${id}.Properties.FileSystemPolicy`)
+        : undefined,
+      accessPoints: accessPoints
+        .filter((a) => a.account === stack.account && a.region === stack.region && a.fileSystemId === fileSystemId)
+        .map((a) => a.accessPoint),
+      source: { stackName: stack.stackName, logicalId: id },
+    };
+  });
+
+  const unmodelledResourcePolicies = Object.entries(UNMODELLED_RESOURCE_POLICY_TYPES).flatMap(([type, service]) =>
+    collect(stacks, type, (stack, id) => ({ service, account: stack.account, source: { stackName: stack.stackName, logicalId: id } })));
+
   return {
     stacks: stacks.map(({ stackName, account, region }) => ({ stackName, account, region })),
     roles,
     buckets,
     keys,
+    fileSystems,
+    unmodelledResourcePolicies,
+    resolve: (stackName, value) => {
+      const stack = stacks.find((st) => st.stackName === stackName);
+      if (!stack) {
+        throw new Error(`no stack ${stackName} in the assembly (${stacks.map((st) => st.stackName).join(', ')})`);
+      }
+      return stack.resolver.resolve(value);
+    },
   };
 }
 

@@ -58,6 +58,12 @@ interface ResourceTypeInfo {
   readonly ref?: 'name' | 'arn';
   readonly lowercase?: boolean;
   readonly maxLength?: number;
+  /**
+   * For resources that never have a name, only an id AWS generates (KMS keys,
+   * EFS file systems and access points): a deterministic id in AWS's format,
+   * from a seed unique to the resource. Used as the "name" everywhere else.
+   */
+  readonly generatedId?: (seed: string) => string;
   readonly arn?: (c: ArnParts, name: string, props: Record<string, any>) => string;
   readonly attributes?: Record<string, (c: ArnParts, name: string, props: Record<string, any>) => string>;
 }
@@ -148,10 +154,57 @@ const RESOURCE_TYPES: Record<string, ResourceTypeInfo> = {
   },
   'AWS::KMS::Key': {
     // Keys have no name: Ref is the key id, which we derive deterministically.
+    generatedId: (seed) => syntheticUuid(seed),
     arn: (c, keyId) => `arn:${c.partition}:kms:${c.region}:${c.account}:key/${keyId}`,
     attributes: { KeyId: (_c, keyId) => keyId },
   },
   'AWS::KMS::Alias': { nameProperty: 'AliasName' },
+  'AWS::EFS::FileSystem': {
+    // Ref is the file system id (fs- and 17 hex digits).
+    generatedId: (seed) => `fs-${syntheticHex(seed, 17)}`,
+    arn: (c, id) => `arn:${c.partition}:elasticfilesystem:${c.region}:${c.account}:file-system/${id}`,
+    attributes: { FileSystemId: (_c, id) => id },
+  },
+  'AWS::EFS::AccessPoint': {
+    // Ref is the access point id (fsap- and 17 hex digits).
+    generatedId: (seed) => `fsap-${syntheticHex(seed, 17)}`,
+    arn: (c, id) => `arn:${c.partition}:elasticfilesystem:${c.region}:${c.account}:access-point/${id}`,
+    attributes: { AccessPointId: (_c, id) => id },
+  },
+  // Ref of a parameter is its name; CloudFormation has no Arn attribute for it.
+  'AWS::SSM::Parameter': { nameProperty: 'Name', maxLength: 1011 },
+  'AWS::Lambda::Function': {
+    nameProperty: 'FunctionName',
+    maxLength: 64,
+    arn: (c, name) => `arn:${c.partition}:lambda:${c.region}:${c.account}:function:${name}`,
+  },
+  'AWS::EC2::LaunchTemplate': {
+    // Ref is the launch template id; a new template is at version 1.
+    generatedId: (seed) => `lt-${syntheticHex(seed, 17)}`,
+    attributes: {
+      LaunchTemplateId: (_c, id) => id,
+      DefaultVersionNumber: () => '1',
+      LatestVersionNumber: () => '1',
+    },
+  },
+  'AWS::EC2::Subnet': {
+    // Ref is the subnet id.
+    generatedId: (seed) => `subnet-${syntheticHex(seed, 17)}`,
+    attributes: { SubnetId: (_c, id) => id },
+  },
+  'AWS::AutoScaling::AutoScalingGroup': { nameProperty: 'AutoScalingGroupName', maxLength: 255 },
+  'AWS::ElasticLoadBalancingV2::TargetGroup': {
+    // Ref of a target group is its ARN, which ends in a generated 16-hex-digit id.
+    nameProperty: 'Name',
+    ref: 'arn',
+    maxLength: 32,
+    arn: (c, name) => `arn:${c.partition}:elasticloadbalancing:${c.region}:${c.account}:targetgroup/${name}/${syntheticHex(`tg/${c.account}/${c.region}/${name}`, 16)}`,
+    attributes: {
+      TargetGroupName: (_c, name) => name,
+      TargetGroupFullName: (c, name) => `targetgroup/${name}/${syntheticHex(`tg/${c.account}/${c.region}/${name}`, 16)}`,
+    },
+  },
+  'AWS::CodeDeploy::Application': { nameProperty: 'ApplicationName', maxLength: 100 },
 };
 
 /** Resolves intrinsics within one stack. */
@@ -189,8 +242,8 @@ export class IntrinsicResolver {
   public physicalName(logicalId: string, path = ''): string {
     const resource = this.resource(logicalId, path);
     const info = RESOURCE_TYPES[resource.Type];
-    if (resource.Type === 'AWS::KMS::Key') {
-      return syntheticUuid(`${this.ctx.account}/${this.ctx.region}/${this.ctx.stackName}/${logicalId}`);
+    if (info?.generatedId) {
+      return info.generatedId(`${this.ctx.account}/${this.ctx.region}/${this.ctx.stackName}/${logicalId}`);
     }
     const explicit = info?.nameProperty ? resource.Properties?.[info.nameProperty] : undefined;
     if (explicit !== undefined) {
@@ -423,6 +476,11 @@ function splitOnce(s: string, separator: string): [string, string] {
 export function syntheticUuid(seed: string): string {
   const h = createHash('sha256').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** `length` stable lowercase hex digits (EFS and EC2 resource ids). */
+export function syntheticHex(seed: string, length: number): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, length);
 }
 
 /** A stable IAM unique id such as AROA... for roles. */
