@@ -5,15 +5,19 @@
  * evaluated with IAM semantics on the synthesized templates). Offline.
  */
 import * as path from 'path';
+import { CfnElement, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { DEMO, buildVendorApp } from './vendor-app';
+import { BlueGreenEfsDeploy } from '../src';
 import { PolicyQuota } from '../src/shared/policy-size';
 import { measurePolicies } from '../src/shared/policy-size-guard';
 import { AccessModel, AccessPrincipal } from '../test/support/access-model';
+import { AWS_MANAGED_POLICIES } from '../test/support/aws-managed-policies';
 
 async function main(): Promise<void> {
   const started = Date.now();
   const outdir = path.resolve(__dirname, '..', 'cdk.out');
-  const { app, contract, stores, pipeline: release, testRunner } = buildVendorApp(outdir);
+  const { app, contract, stores, pipeline: release, testRunner, webTier } = buildVendorApp(outdir);
   const assembly = app.synth();
 
   section('Stacks');
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
 
   section('Access proof');
   const model = AccessModel.fromAssembly(assembly, {
+    awsManagedPolicies: AWS_MANAGED_POLICIES,
     organizations: [{
       id: DEMO.organizationId,
       accounts: [DEMO.tooling.account, DEMO.dev.account, ...DEMO.tenants.map((t) => t.account)],
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
       allowed(model, model.externalRole(`arn:aws:iam::${DEMO.outsider.account}:role/${contract.actionRoleName}`), 's3:GetObject', artifact)],
     ['anonymous reads an artifact', false, allowed(model, model.anonymous(), 's3:GetObject', artifact)],
     ['acme action role decrypts without going through S3', false, allowed(model, action(acme), 'kms:Decrypt', key.arn)],
+    ...webTierChecks(model, webTier),
   ];
   let failures = 0;
   for (const [what, expected, result] of checks) {
@@ -87,11 +93,31 @@ async function main(): Promise<void> {
   console.log(`  rollout diagram and table: ${path.relative(process.cwd(), path.join(outdir, `rollout-${release.pipelineNames[0]}.md`))}`);
   console.log(`  pipelines: ${release.pipelineNames.join(', ')}`);
   console.log(`  integration tests: FargateSpotRunner ${testRunner.node.path} (Spot with FARGATE fallback, checkpoints in ${testRunner.checkpointBucket.node.path})`);
+  console.log(`  web tier: BlueGreenEfsDeploy ${webTier.node.path} (pipeline ${webTier.pipelineName}, deployment group ${webTier.deploymentGroupName}, live color in ${webTier.liveColorParameter.node.path})`);
   console.log(`  took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (failures > 0) {
     console.error(`\n${failures} access check(s) did not match`);
     process.exit(1);
   }
+}
+
+/** The web tier's EFS and release-state access, evaluated like the rest. */
+function webTierChecks(model: AccessModel, web: BlueGreenEfsDeploy): Array<[string, boolean, Promise<boolean>]> {
+  const stack = Stack.of(web);
+  const logicalId = (c: IConstruct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+  const roleOf = (c: IConstruct) => model.roleAt(stack.stackName, logicalId(c));
+  const fileSystem = model.fileSystem(DEMO.dev.account, logicalId(web.fileSystem));
+  const through = (directory: string) => ({ 'elasticfilesystem:AccessPointArn': model.accessPoint(fileSystem, directory).arn });
+  const instances = roleOf(web.instanceRole);
+  const publisher = roleOf(web.publishRole);
+  const live = `arn:aws:ssm:${DEMO.dev.region}:${DEMO.dev.account}:parameter${model.assembly.resolve(stack.stackName, { Ref: logicalId(web.liveColorParameter) })}`;
+  return [
+    ['web instances mount the release content read-only through /app', true, allowed(model, instances, 'elasticfilesystem:ClientMount', fileSystem.arn, through('/app'))],
+    ['the publishing build writes the green color through /app/green', true, allowed(model, publisher, 'elasticfilesystem:ClientWrite', fileSystem.arn, through('/app/green'))],
+    ['web instances write the release content', false, allowed(model, instances, 'elasticfilesystem:ClientWrite', fileSystem.arn, through('/app'))],
+    ['the publishing build writes through /app (both colors at once)', false, allowed(model, publisher, 'elasticfilesystem:ClientWrite', fileSystem.arn, through('/app'))],
+    ['the publishing build sets the live color', false, allowed(model, publisher, 'ssm:PutParameter', live)],
+  ];
 }
 
 async function allowed(model: AccessModel, principal: AccessPrincipal, action: string, resource: string,

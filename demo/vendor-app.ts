@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
-  ArtifactStore, CapacityStrategy, CrossAccountPipeline, DeploymentContract, DeploymentKind, FargateSpotRunner, PipelineSource,
+  ArtifactStore, BlueGreenEfsDeploy, CapacityStrategy, CrossAccountPipeline, DeploymentContract, DeploymentKind, FargateSpotRunner, PipelineSource,
   TenantDeploymentRole,
 } from '../src';
 
@@ -27,12 +27,14 @@ export interface VendorApp {
   readonly stores: ArtifactStore[];
   readonly pipeline: CrossAccountPipeline;
   readonly testRunner: FargateSpotRunner;
+  readonly webTier: BlueGreenEfsDeploy;
 }
 
 /**
- * The vendor's CDK app as far as the library goes today: an artifact store per
- * tooling region, the release pipeline (Dev, then the tenants after an
- * approval) and the deployment roles in every target account.
+ * The vendor's CDK app: an artifact store per tooling region, the release
+ * pipeline (Dev, then the tenants after an approval), the deployment roles in
+ * every target account, the integration suite on Fargate Spot, and the
+ * marketing site's web tier in the dev account, released blue/green from EFS.
  */
 export function buildVendorApp(outdir?: string): VendorApp {
   const app = new App({ outdir, analyticsReporting: false });
@@ -93,5 +95,19 @@ export function buildVendorApp(outdir?: string): VendorApp {
       })],
     });
   }
-  return { app, contract, stores, pipeline, testRunner };
+  // The content-heavy marketing site: code on EFS, released blue/green by its
+  // own pipeline in the dev account from the web/ folder of the same repository.
+  const webStack = new Stack(app, 'Web-dev', { env: { account: DEMO.dev.account, region: DEMO.dev.region } });
+  const webTier = new BlueGreenEfsDeploy(webStack, 'MarketingSite', {
+    releaseName: 'shop-web',
+    source: PipelineSource.connection({
+      connectionArn: `arn:aws:codeconnections:us-east-1:${DEMO.dev.account}:connection/00000000-demo`,
+      repository: 'vendor/shop',
+      branch: 'main',
+      filePaths: ['web/**'],
+    }),
+    contentBuild: { commands: ['cd web && npm ci && npm run build'], outputDirectory: 'web/dist' },
+    healthCheckPath: '/health.html',
+  });
+  return { app, contract, stores, pipeline, testRunner, webTier };
 }
