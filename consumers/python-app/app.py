@@ -1,15 +1,19 @@
 """A software vendor's CDK app using cdk-cross-account-cicd through its Python bindings.
 
-One tooling account (two regions, and a Fargate Spot job runner), a dev account,
-two tenant accounts and the management account that rolls the tenant roles out to an OU. Every stack has an
-explicit environment, so synthesis needs no AWS credentials.
+One tooling account (two regions, and a Fargate Spot job runner), a dev account (which also
+runs the blue/green web tier on EFS), two tenant accounts and the management account that rolls
+the tenant roles out to an OU. Every stack has an explicit environment, so synthesis needs no
+AWS credentials.
 Run: `cdk synth` (cdk.json) or `python app.py`; tests: `pytest`.
 """
-from aws_cdk import App, Duration, Environment, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam
+from aws_cdk import App, Duration, Environment, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_s3 as s3
 from cdk_cross_account_cicd import (
     ApprovalOptions,
     ArtifactStore,
+    BlueGreenEfsDeploy,
+    BlueGreenHookCommands,
     CapacityStrategy,
+    ContentBuildOptions,
     CrossAccountPipeline,
     DeploymentContract,
     DeploymentKind,
@@ -82,6 +86,24 @@ def build_app(outdir=None) -> App:
         capacity=CapacityStrategy.spot_with_on_demand_fallback(),
         use_checkpoint_wrapper=True,
         external_ci=GitHubOidcTrust(repository="acme/shop", branch="main"),
+    )
+
+    # Dev account: the web tier, code on EFS, released blue/green from a zip in S3. The VPC's
+    # availability zones come from the context in cdk.json, so `cdk synth` needs no credentials.
+    web = Stack(app, "Web", env=Environment(account=DEV.account, region="us-east-1"))
+    releases = s3.Bucket(web, "Releases",
+        versioned=True,
+        event_bridge_enabled=True,
+        enforce_ssl=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+    )
+    BlueGreenEfsDeploy(web, "MarketingSite",
+        release_name="shop-web",
+        source=PipelineSource.s3(bucket=releases, object_key="web/site.zip"),
+        content_build=ContentBuildOptions(commands=["npm ci", "npm run build"], output_directory="dist"),
+        health_check_path="/health.html",
+        termination_wait_time=Duration.minutes(120),
+        hook_commands=BlueGreenHookCommands(after_install=["systemctl reload nginx"]),
     )
 
     # Target accounts: the action role and the CloudFormation execution role.

@@ -1,8 +1,11 @@
 """Asserts on the templates app.py synthesizes through the Python bindings."""
+import json
+import os
+
 import pytest
-from aws_cdk import App, Environment, Stack
+from aws_cdk import App, Environment, Stack, aws_s3 as s3
 from aws_cdk.assertions import Match, Template
-from cdk_cross_account_cicd import ArtifactStore, DeploymentContract
+from cdk_cross_account_cicd import ArtifactStore, BlueGreenEfsDeploy, DeploymentContract, PipelineSource
 
 from app import ORGANIZATION, TOOLING, build_app
 
@@ -123,3 +126,72 @@ def test_bad_input_fails_at_synth_with_the_property_and_the_fix():
     contract = DeploymentContract(tooling_account=TOOLING, qualifier="Shop_X")
     with pytest.raises(Exception, match=r"contract\.qualifier = \"Shop_X\".*Fix:"):
         ArtifactStore(stack, "ArtifactStore", contract=contract)
+
+
+def test_blue_green_deployment_group_keeps_the_old_fleet_and_rolls_back_on_alarms(app):
+    t = template(app, "Web")
+    t.resource_count_is("Custom::Ec2BlueGreenDeploymentGroup", 1)
+    t.has_resource_properties("Custom::Ec2BlueGreenDeploymentGroup", {
+        "ApplicationName": "shop-web",
+        "DeploymentGroupName": "shop-web-bluegreen",
+        "TerminationWaitTimeInMinutes": "120",
+        "AutoRollbackEvents": Match.array_with(["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]),
+    })
+
+
+def test_blue_green_pipeline_is_queued_and_publishes_before_deploying(app):
+    t = template(app, "Web")
+    t.resource_count_is("AWS::CodePipeline::Pipeline", 1)
+    (pipeline,) = t.find_resources("AWS::CodePipeline::Pipeline").values()
+    props = pipeline["Properties"]
+    assert props["Name"] == "shop-web-release"
+    assert props["ExecutionMode"] == "QUEUED"
+    (source,) = props["Stages"][0]["Actions"]
+    (bucket_id,) = [k for k in t.find_resources("AWS::S3::Bucket") if k.startswith("Releases")]
+    assert source["ActionTypeId"]["Provider"] == "S3"
+    assert source["Configuration"]["S3Bucket"] == {"Ref": bucket_id}
+    assert source["Configuration"]["S3ObjectKey"] == "web/site.zip"
+    steps = sorted((a["RunOrder"], a["ActionTypeId"]["Provider"]) for a in props["Stages"][-1]["Actions"])
+    assert steps == [(1, "CodeBuild"), (2, "CodeDeploy")]
+    t.has_resource_properties("AWS::CodeBuild::Project", {
+        "Source": Match.object_like({"BuildSpec": Match.string_like_regexp("npm run build")}),
+    })
+
+
+def test_blue_green_content_is_on_encrypted_efs_behind_imdsv2_instances(app):
+    t = template(app, "Web")
+    t.resource_count_is("AWS::EFS::FileSystem", 1)
+    t.has_resource_properties("AWS::EFS::FileSystem", {"Encrypted": True})
+    t.has_resource_properties("AWS::EC2::LaunchTemplate", {
+        "LaunchTemplateData": Match.object_like({"MetadataOptions": Match.object_like({"HttpTokens": "required"})}),
+    })
+    t.has_resource_properties("AWS::ElasticLoadBalancingV2::TargetGroup", {"HealthCheckPath": "/health.html"})
+
+
+def test_blue_green_release_bundle_runs_the_hook_command(app):
+    # The hook command travels in the release-tools asset, not in the template.
+    assembly = app.synth()
+    with open(os.path.join(assembly.directory, "Web.assets.json"), encoding="utf-8") as f:
+        files = json.load(f)["files"]
+    (tools,) = [a for a in files.values() if a.get("displayName", "").endswith("/Pipeline/ReleaseTools")]
+    bundle = os.path.join(assembly.directory, tools["source"]["path"], "bundle")
+    with open(os.path.join(bundle, "hooks", "user-AfterInstall.sh"), encoding="utf-8") as f:
+        assert "systemctl reload nginx" in f.read()
+    with open(os.path.join(bundle, "appspec.yml"), encoding="utf-8") as f:
+        assert "hooks/user-AfterInstall.sh" in f.read()
+    with open(os.path.join(bundle, "settings.env"), encoding="utf-8") as f:
+        assert "CDKX_HEALTH_CHECK_PATH='/health.html'" in f.read()
+    # The scripts the library ships as package data made it into the wheel.
+    for script in ["hooks/switch-color.sh", "hooks/validate-service.sh", "../release-tools/sync-release.sh"]:
+        with open(os.path.join(bundle, script), encoding="utf-8") as f:
+            assert f.read().startswith("#!"), script
+
+
+def test_blue_green_bad_health_check_path_fails_at_synth_with_the_fix():
+    stack = Stack(App(), "Web", env=Environment(account="222222222222", region="us-east-1"))
+    releases = s3.Bucket(stack, "Releases")
+    with pytest.raises(Exception, match=r"healthCheckPath = \"health\.html\".*Fix:"):
+        BlueGreenEfsDeploy(stack, "MarketingSite",
+            source=PipelineSource.s3(bucket=releases, object_key="web/site.zip"),
+            health_check_path="health.html",
+        )

@@ -1,16 +1,18 @@
 /**
  * A software vendor's CDK app that uses the library as an npm user would:
  * one tooling account (two regions, and a Fargate Spot job runner), a dev
- * account, two tenant accounts and the management account that rolls the
- * tenant roles out to an OU.
+ * account (which also runs the blue/green web tier on EFS), two tenant
+ * accounts and the management account that rolls the tenant roles out to an OU.
  * Every stack has an explicit env, so `cdk synth` needs no AWS credentials.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   ArtifactStore,
+  BlueGreenEfsDeploy,
   CapacityStrategy,
   CrossAccountPipeline,
   DeploymentContract,
@@ -86,6 +88,24 @@ new FargateSpotRunner(jobs, 'IntegrationTests', {
   capacity: CapacityStrategy.spotWithOnDemandFallback(),
   useCheckpointWrapper: true,
   externalCi: { repository: 'acme/shop', branch: 'main' },
+});
+
+// Dev account: the web tier, code on EFS, released blue/green from a zip in S3. The VPC's
+// availability zones come from the context in cdk.json, so `cdk synth` needs no credentials.
+const web = new Stack(app, 'Web', { env: { account: DEV.account, region: 'us-east-1' } });
+const releases = new s3.Bucket(web, 'Releases', {
+  versioned: true,
+  eventBridgeEnabled: true,
+  enforceSSL: true,
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+});
+new BlueGreenEfsDeploy(web, 'MarketingSite', {
+  releaseName: 'shop-web',
+  source: PipelineSource.s3({ bucket: releases, objectKey: 'web/site.zip' }),
+  contentBuild: { commands: ['npm ci', 'npm run build'], outputDirectory: 'dist' },
+  healthCheckPath: '/health.html',
+  terminationWaitTime: Duration.minutes(120),
+  hookCommands: { afterInstall: ['systemctl reload nginx'] },
 });
 
 // Target accounts: the action role and the CloudFormation execution role.

@@ -127,6 +127,66 @@ if (ciTrusts.length === 1) {
     'ToolingJobs: external CI trust does not pin token.actions.githubusercontent.com:aud to sts.amazonaws.com');
 }
 
+// 6. Dev account: the blue/green web tier on EFS. The deployment group is the custom resource
+//    (CloudFormation has no EC2 blue/green group) keeping the old fleet 120 minutes and rolling
+//    back on alarms; the pipeline is QUEUED and its last stage publishes (run order 1) before
+//    CodeDeploy deploys (run order 2); the content is on encrypted EFS; instances need IMDSv2.
+const web = template('Web');
+const groups = resources(web, 'Custom::Ec2BlueGreenDeploymentGroup').map((r) => r.Properties);
+check(groups.length === 1, `Web: expected 1 Custom::Ec2BlueGreenDeploymentGroup, got ${groups.length}`);
+if (groups.length === 1) {
+  const g = groups[0];
+  check(g.DeploymentGroupName === 'shop-web-bluegreen' && g.ApplicationName === 'shop-web',
+    `Web: deployment group is ${g.ApplicationName}/${g.DeploymentGroupName}, expected shop-web/shop-web-bluegreen`);
+  check(g.TerminationWaitTimeInMinutes === '120', `Web: TerminationWaitTimeInMinutes is ${JSON.stringify(g.TerminationWaitTimeInMinutes)}, expected '120'`);
+  check(asList(g.AutoRollbackEvents).includes('DEPLOYMENT_STOP_ON_ALARM') && asList(g.AutoRollbackEvents).includes('DEPLOYMENT_FAILURE'),
+    `Web: AutoRollbackEvents lack DEPLOYMENT_FAILURE or DEPLOYMENT_STOP_ON_ALARM (got ${JSON.stringify(g.AutoRollbackEvents)})`);
+  check(asList(g.AlarmNames).length === 2, `Web: expected the 2 default rollback alarms, got ${JSON.stringify(g.AlarmNames)}`);
+}
+const webPipelines = resources(web, 'AWS::CodePipeline::Pipeline').map((r) => r.Properties);
+check(webPipelines.length === 1, `Web: expected 1 pipeline, got ${webPipelines.length}`);
+if (webPipelines.length === 1) {
+  const p = webPipelines[0];
+  check(p.Name === 'shop-web-release', `Web: pipeline name is ${p.Name}, expected shop-web-release`);
+  check(p.ExecutionMode === 'QUEUED', `Web: pipeline ExecutionMode is ${p.ExecutionMode}, expected QUEUED`);
+  const source = p.Stages[0].Actions[0];
+  const releasesBucket = Object.entries(web.Resources).find(([id, r]) => r.Type === 'AWS::S3::Bucket' && id.startsWith('Releases'));
+  check(source.ActionTypeId.Provider === 'S3' && source.Configuration.S3ObjectKey === 'web/site.zip'
+    && releasesBucket && source.Configuration.S3Bucket.Ref === releasesBucket[0],
+    `Web: the source is not web/site.zip in the stack's Releases bucket (got ${JSON.stringify(source.Configuration)})`);
+  const build = p.Stages.find((s) => s.Name === 'Build');
+  check(build && build.Actions.length === 1 && build.Actions[0].ActionTypeId.Provider === 'CodeBuild', 'Web: no Build stage with one CodeBuild action');
+  const last = p.Stages[p.Stages.length - 1];
+  const steps = last.Actions.map((a) => `${a.RunOrder}:${a.ActionTypeId.Provider}`).sort();
+  check(JSON.stringify(steps) === JSON.stringify(['1:CodeBuild', '2:CodeDeploy']),
+    `Web: the last stage (${last.Name}) is not CodeBuild at run order 1 then CodeDeploy at 2 (got ${steps.join(', ')})`);
+}
+const buildSpecs = resources(web, 'AWS::CodeBuild::Project').map((r) => String(r.Properties.Source.BuildSpec));
+check(buildSpecs.some((spec) => spec.includes('npm ci') && spec.includes('npm run build')), 'Web: no CodeBuild project runs the build commands npm ci, npm run build');
+const fileSystems = resources(web, 'AWS::EFS::FileSystem').map((r) => r.Properties);
+check(fileSystems.length === 1 && fileSystems[0].Encrypted === true, `Web: expected 1 EFS file system with Encrypted: true, got ${JSON.stringify(fileSystems.map((f) => f.Encrypted))}`);
+const launchTemplates = resources(web, 'AWS::EC2::LaunchTemplate').map((r) => r.Properties.LaunchTemplateData);
+check(launchTemplates.length === 1 && (launchTemplates[0].MetadataOptions || {}).HttpTokens === 'required',
+  `Web: the launch template does not require IMDSv2 (MetadataOptions ${JSON.stringify(launchTemplates.map((l) => l.MetadataOptions))})`);
+const targetGroups = resources(web, 'AWS::ElasticLoadBalancingV2::TargetGroup').map((r) => r.Properties);
+check(targetGroups.length === 1 && targetGroups[0].HealthCheckPath === '/health.html',
+  `Web: the target group does not check /health.html (got ${JSON.stringify(targetGroups.map((t) => t.HealthCheckPath))})`);
+// The hook command travels in the release-tools asset (shipped scripts + generated hooks), not in the template.
+const webAssets = JSON.parse(fs.readFileSync(path.join(outdir, 'Web.assets.json'), 'utf8')).files;
+const releaseTools = Object.values(webAssets).find((a) => String(a.displayName).endsWith('/Pipeline/ReleaseTools'));
+check(releaseTools, 'Web: no ReleaseTools asset in Web.assets.json');
+if (releaseTools) {
+  const dir = path.join(outdir, releaseTools.source.path);
+  const read = (file) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), 'utf8') : '');
+  check(read('bundle/hooks/user-AfterInstall.sh').includes('systemctl reload nginx'),
+    'Web: the release bundle has no AfterInstall hook running systemctl reload nginx');
+  check(/AfterInstall:[\s\S]*hooks\/user-AfterInstall\.sh/.test(read('bundle/appspec.yml')), 'Web: appspec.yml does not run hooks/user-AfterInstall.sh');
+  check(read('bundle/settings.env').includes("CDKX_HEALTH_CHECK_PATH='/health.html'"), 'Web: settings.env does not carry the health check path /health.html');
+  for (const script of ['release-tools/sync-release.sh', 'bundle/hooks/switch-color.sh', 'bundle/hooks/validate-service.sh']) {
+    check(read(script).startsWith('#!'), `Web: the packed library did not ship ${script}`);
+  }
+}
+
 if (failures.length > 0) {
   console.error(`npm consumer: ${failures.length} assertion(s) failed:\n  - ${failures.join('\n  - ')}`);
   process.exit(1);

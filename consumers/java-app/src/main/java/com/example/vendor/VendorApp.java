@@ -2,9 +2,12 @@ package com.example.vendor;
 
 import io.github.cdkcrossaccountcicd.ApprovalOptions;
 import io.github.cdkcrossaccountcicd.ArtifactStore;
+import io.github.cdkcrossaccountcicd.BlueGreenEfsDeploy;
+import io.github.cdkcrossaccountcicd.BlueGreenHookCommands;
 import io.github.cdkcrossaccountcicd.CapacityStrategy;
 import io.github.cdkcrossaccountcicd.CloudFormationDeploymentProps;
 import io.github.cdkcrossaccountcicd.ConnectionSourceProps;
+import io.github.cdkcrossaccountcicd.ContentBuildOptions;
 import io.github.cdkcrossaccountcicd.CrossAccountPipeline;
 import io.github.cdkcrossaccountcicd.DeploymentContract;
 import io.github.cdkcrossaccountcicd.DeploymentKind;
@@ -15,6 +18,7 @@ import io.github.cdkcrossaccountcicd.PipelineSource;
 import io.github.cdkcrossaccountcicd.PipelineStageOptions;
 import io.github.cdkcrossaccountcicd.PipelineStep;
 import io.github.cdkcrossaccountcicd.PipelineTarget;
+import io.github.cdkcrossaccountcicd.S3SourceProps;
 import io.github.cdkcrossaccountcicd.TenantDeploymentRole;
 import io.github.cdkcrossaccountcicd.TenantDeploymentRoleStackSet;
 import java.util.ArrayList;
@@ -29,12 +33,15 @@ import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.ec2.Vpc;
 import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
 
 /**
  * A software vendor's CDK app using cdk-cross-account-cicd through its Java bindings:
- * one tooling account (two regions, and a Fargate Spot job runner), a dev account,
- * two tenant accounts and the management account that rolls the tenant roles out to an OU. Every stack has an
- * explicit environment, so synthesis needs no AWS credentials.
+ * one tooling account (two regions, and a Fargate Spot job runner), a dev account (which also
+ * runs the blue/green web tier on EFS), two tenant accounts and the management account that rolls
+ * the tenant roles out to an OU. Every stack has an explicit environment, so synthesis needs no
+ * AWS credentials.
  */
 public final class VendorApp {
     public static final String TOOLING = "111111111111";
@@ -118,6 +125,32 @@ public final class VendorApp {
                 .capacity(CapacityStrategy.spotWithOnDemandFallback())
                 .useCheckpointWrapper(true)
                 .externalCi(GitHubOidcTrust.builder().repository("acme/shop").branch("main").build())
+                .build();
+
+        // Dev account: the web tier, code on EFS, released blue/green from a zip in S3. The VPC's
+        // availability zones come from the context in cdk.json, so `cdk synth` needs no credentials.
+        Stack web = new Stack(app, "Web", env(DEV.getAccount(), "us-east-1"));
+        Bucket releases = Bucket.Builder.create(web, "Releases")
+                .versioned(true)
+                .eventBridgeEnabled(true)
+                .enforceSsl(true)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .build();
+        BlueGreenEfsDeploy.Builder.create(web, "MarketingSite")
+                .releaseName("shop-web")
+                .source(PipelineSource.s3(S3SourceProps.builder()
+                        .bucket(releases)
+                        .objectKey("web/site.zip")
+                        .build()))
+                .contentBuild(ContentBuildOptions.builder()
+                        .commands(List.of("npm ci", "npm run build"))
+                        .outputDirectory("dist")
+                        .build())
+                .healthCheckPath("/health.html")
+                .terminationWaitTime(Duration.minutes(120))
+                .hookCommands(BlueGreenHookCommands.builder()
+                        .afterInstall(List.of("systemctl reload nginx"))
+                        .build())
                 .build();
 
         // Target accounts: the action role and the CloudFormation execution role.

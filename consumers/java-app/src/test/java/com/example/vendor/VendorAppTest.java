@@ -7,11 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.cdkcrossaccountcicd.ArtifactStore;
+import io.github.cdkcrossaccountcicd.BlueGreenEfsDeploy;
 import io.github.cdkcrossaccountcicd.DeploymentContract;
+import io.github.cdkcrossaccountcicd.PipelineSource;
+import io.github.cdkcrossaccountcicd.S3SourceProps;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +29,8 @@ import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
+import software.amazon.awscdk.cxapi.CloudAssembly;
+import software.amazon.awscdk.services.s3.Bucket;
 
 /** Asserts on the templates VendorApp synthesizes through the Java bindings. */
 class VendorAppTest {
@@ -145,6 +153,88 @@ class VendorAppTest {
         RuntimeException error = assertThrows(RuntimeException.class,
                 () -> ArtifactStore.Builder.create(stack, "ArtifactStore").contract(contract).build());
         assertTrue(error.getMessage().contains("contract.qualifier = \"Shop_X\""), error.getMessage());
+        assertTrue(error.getMessage().contains("Fix:"), error.getMessage());
+    }
+
+    @Test
+    void blueGreenDeploymentGroupKeepsTheOldFleetAndRollsBackOnAlarms() {
+        Template t = template("Web");
+        t.resourceCountIs("Custom::Ec2BlueGreenDeploymentGroup", 1);
+        t.hasResourceProperties("Custom::Ec2BlueGreenDeploymentGroup", Map.of(
+                "ApplicationName", "shop-web",
+                "DeploymentGroupName", "shop-web-bluegreen",
+                "TerminationWaitTimeInMinutes", "120",
+                "AutoRollbackEvents", Match.arrayWith(List.of("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"))));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void blueGreenPipelineIsQueuedAndPublishesBeforeDeploying() {
+        Template t = template("Web");
+        t.resourceCountIs("AWS::CodePipeline::Pipeline", 1);
+        Map<String, Object> pipeline = (Map<String, Object>) t.findResources("AWS::CodePipeline::Pipeline")
+                .values().iterator().next().get("Properties");
+        assertEquals("shop-web-release", pipeline.get("Name"));
+        assertEquals("QUEUED", pipeline.get("ExecutionMode"));
+        List<Map<String, Object>> stages = (List<Map<String, Object>>) pipeline.get("Stages");
+        Map<String, Object> source = ((List<Map<String, Object>>) stages.get(0).get("Actions")).get(0);
+        String bucketId = t.findResources("AWS::S3::Bucket").keySet().stream()
+                .filter(id -> id.startsWith("Releases")).findFirst().orElseThrow();
+        assertEquals("S3", ((Map<String, Object>) source.get("ActionTypeId")).get("Provider"));
+        assertEquals(Map.of("Ref", bucketId), ((Map<String, Object>) source.get("Configuration")).get("S3Bucket"));
+        assertEquals("web/site.zip", ((Map<String, Object>) source.get("Configuration")).get("S3ObjectKey"));
+        List<String> steps = ((List<Map<String, Object>>) stages.get(stages.size() - 1).get("Actions")).stream()
+                .map(a -> ((Number) a.get("RunOrder")).intValue() + ":" + ((Map<String, Object>) a.get("ActionTypeId")).get("Provider"))
+                .sorted().collect(Collectors.toList());
+        assertEquals(List.of("1:CodeBuild", "2:CodeDeploy"), steps);
+        t.hasResourceProperties("AWS::CodeBuild::Project", Map.of(
+                "Source", Match.objectLike(Map.of("BuildSpec", Match.stringLikeRegexp("npm run build")))));
+    }
+
+    @Test
+    void blueGreenContentIsOnEncryptedEfsBehindImdsv2Instances() {
+        Template t = template("Web");
+        t.resourceCountIs("AWS::EFS::FileSystem", 1);
+        t.hasResourceProperties("AWS::EFS::FileSystem", Map.of("Encrypted", true));
+        t.hasResourceProperties("AWS::EC2::LaunchTemplate", Map.of(
+                "LaunchTemplateData", Match.objectLike(Map.of(
+                        "MetadataOptions", Match.objectLike(Map.of("HttpTokens", "required"))))));
+        t.hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", Map.of("HealthCheckPath", "/health.html"));
+    }
+
+    @Test
+    void blueGreenReleaseBundleRunsTheHookCommand() throws IOException {
+        CloudAssembly assembly = app.synth();
+        // The hook command travels in the release-tools asset (the scripts the library ships plus
+        // the generated hooks), not in the template: find the asset directory holding the bundle.
+        List<Path> bundles;
+        try (Stream<Path> found = Files.find(Path.of(assembly.getDirectory()), 3,
+                (p, attrs) -> attrs.isDirectory() && p.getFileName().toString().equals("bundle")
+                        && Files.exists(p.resolve("appspec.yml")))) {
+            bundles = found.collect(Collectors.toList());
+        }
+        assertEquals(1, bundles.size(), "expected one release bundle in the assembly, got " + bundles);
+        Path bundle = bundles.get(0);
+        assertTrue(Files.readString(bundle.resolve("hooks/user-AfterInstall.sh")).contains("systemctl reload nginx"));
+        assertTrue(Files.readString(bundle.resolve("appspec.yml")).contains("hooks/user-AfterInstall.sh"));
+        assertTrue(Files.readString(bundle.resolve("settings.env")).contains("CDKX_HEALTH_CHECK_PATH='/health.html'"));
+        for (String script : List.of("hooks/switch-color.sh", "hooks/validate-service.sh", "../release-tools/sync-release.sh")) {
+            assertTrue(Files.readString(bundle.resolve(script)).startsWith("#!"), "the jar did not ship " + script);
+        }
+    }
+
+    @Test
+    void blueGreenBadHealthCheckPathFailsAtSynthWithTheFix() {
+        Stack stack = new Stack(new App(), "Web", StackProps.builder()
+                .env(software.amazon.awscdk.Environment.builder().account("222222222222").region("us-east-1").build())
+                .build());
+        Bucket releases = Bucket.Builder.create(stack, "Releases").build();
+        RuntimeException error = assertThrows(RuntimeException.class,
+                () -> BlueGreenEfsDeploy.Builder.create(stack, "MarketingSite")
+                        .source(PipelineSource.s3(S3SourceProps.builder().bucket(releases).objectKey("web/site.zip").build()))
+                        .healthCheckPath("health.html")
+                        .build());
+        assertTrue(error.getMessage().contains("healthCheckPath = \"health.html\""), error.getMessage());
         assertTrue(error.getMessage().contains("Fix:"), error.getMessage());
     }
 }
