@@ -1,7 +1,7 @@
 import { CodeDeployClient, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DeploymentStateChangeEvent, handler, retryPolicy } from '../src/blue-green-efs-deploy/live-color.lambda';
+import { DeploymentStateChangeEvent, handleStateChange, handler, retryPolicy } from '../src/blue-green-efs-deploy/live-color.lambda';
 import { INITIAL_LIVE_VALUE, INITIAL_PENDING_VALUE } from '../src/blue-green-efs-deploy/release-state';
 
 const codeDeploy = mockClient(CodeDeployClient);
@@ -34,25 +34,38 @@ function event(state: string, deploymentId = 'd-ABC', group = 'web', application
 }
 
 /** SSM with a LIVE and a PENDING value; PutParameter updates LIVE like the service would. */
-function givenParameters(live: string, pending: string): void {
+function givenParameters(live: string, pending: string, pendingModified?: Date): void {
   let current = live;
   ssm.on(GetParameterCommand, { Name: LIVE }).callsFake(async () => ({ Parameter: { Name: LIVE, Value: current } }));
-  ssm.on(GetParameterCommand, { Name: PENDING }).resolves({ Parameter: { Name: PENDING, Value: pending } });
+  ssm.on(GetParameterCommand, { Name: PENDING }).resolves({ Parameter: { Name: PENDING, Value: pending, LastModifiedDate: pendingModified } });
   ssm.on(PutParameterCommand).callsFake(async (input: { Value: string }) => {
     current = input.Value;
     return { Version: 2 };
   });
 }
 
-function givenDeployment(creator: string, deploymentType = 'BLUE_GREEN', deploymentId = 'd-ABC'): void {
+/** An S3 revision as CodePipeline's deploy action passes it. */
+function s3Revision(key: string) {
+  return { revisionType: 'S3' as const, s3Location: { bucket: 'pipeline-artifacts', key, bundleType: 'zip' as const } };
+}
+
+function givenDeployment(creator: string, deploymentType = 'BLUE_GREEN', deploymentId = 'd-ABC', extra: { key?: string; createTime?: Date } = {}): void {
   codeDeploy.on(GetDeploymentCommand, { deploymentId }).resolves({
     deploymentInfo: {
       deploymentId,
       creator: creator as never,
       status: 'Succeeded',
       deploymentStyle: { deploymentType: deploymentType as never, deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+      ...(extra.key ? { revision: s3Revision(extra.key) } : {}),
+      ...(extra.createTime ? { createTime: extra.createTime } : {}),
     },
   });
+}
+
+/** The LIVE value the fake SSM holds now. */
+async function currentLive(): Promise<Record<string, unknown>> {
+  const out = await new SSMClient({}).send(new GetParameterCommand({ Name: LIVE }));
+  return JSON.parse(out.Parameter!.Value!);
 }
 
 function puts() {
@@ -82,13 +95,14 @@ describe('live-color handler', () => {
     givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
     givenDeployment('user');
 
-    const result = await handler(event('SUCCESS'));
+    const result = await handleStateChange(event('SUCCESS'));
 
     expect(codeDeploy.commandCalls(GetDeploymentCommand).map((c) => c.args[0].input)).toEqual([{ deploymentId: 'd-ABC' }]);
     expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input.Name).sort()).toEqual([LIVE, PENDING]);
     expect(puts()).toEqual([{
       Name: LIVE,
-      Value: '{"color":"green","deploymentId":"d-ABC","releaseId":"build:42","lastSettledDeploymentId":"d-ABC"}',
+      Value: '{"color":"green","deploymentId":"d-ABC","releaseId":"build:42","settledReleaseId":"build:42",'
+        + '"settledByDeploymentId":"d-ABC","settledDeploymentIds":["d-ABC"]}',
       Type: 'String',
       Overwrite: true,
     }]);
@@ -96,12 +110,25 @@ describe('live-color handler', () => {
     expect(result.reason).toMatch(/flips blue -> green/);
   });
 
+  test('records from the FIFO queue are handled one after another, in order', async () => {
+    givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
+    givenDeployment('user', 'BLUE_GREEN', 'd-ONE');
+    givenDeployment('user', 'BLUE_GREEN', 'd-TWO');
+    const record = (body: unknown, id: string) => ({ messageId: id, body: JSON.stringify(body) }) as any;
+
+    const results = await handler({ Records: [record(event('SUCCESS', 'd-ONE'), 'm1'), record(event('FAILURE', 'd-TWO'), 'm2')] });
+
+    expect(results).toHaveLength(2);
+    expect(codeDeploy.commandCalls(GetDeploymentCommand).map((c) => c.args[0].input.deploymentId)).toEqual(['d-ONE', 'd-TWO']);
+    expect(results[0].written).toBe(true);
+  });
+
   test('the same SUCCESS delivered twice writes once', async () => {
     givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
     givenDeployment('user');
 
-    await handler(event('SUCCESS'));
-    const second = await handler(event('SUCCESS'));
+    await handleStateChange(event('SUCCESS'));
+    const second = await handleStateChange(event('SUCCESS'));
 
     expect(puts()).toHaveLength(1);
     expect(second.written).toBe(false);
@@ -112,23 +139,26 @@ describe('live-color handler', () => {
     givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
     givenDeployment('user');
 
-    await handler(event(state));
+    await handleStateChange(event(state));
 
     expect(puts()).toEqual([{
-      Name: LIVE, Value: '{"color":"blue","deploymentId":"initial","lastSettledDeploymentId":"d-ABC"}', Type: 'String', Overwrite: true,
+      Name: LIVE,
+      Value: '{"color":"blue","deploymentId":"initial","settledReleaseId":"build:42","settledByDeploymentId":"d-ABC","settledDeploymentIds":["d-ABC"]}',
+      Type: 'String',
+      Overwrite: true,
     }]);
   });
 
   test('a rollback deployment (codeDeployRollback) succeeding does not flip', async () => {
-    const live = '{"color":"green","deploymentId":"d-1","releaseId":"build:41","lastSettledDeploymentId":"d-FAIL"}';
+    const live = '{"color":"green","deploymentId":"d-1","releaseId":"build:41","settledDeploymentIds":["d-1","d-FAIL"]}';
     givenParameters(live, '{"color":"blue","releaseId":"build:42"}');
     givenDeployment('codeDeployRollback', 'BLUE_GREEN', 'd-RB');
 
-    const result = await handler(event('SUCCESS', 'd-RB'));
+    const result = await handleStateChange(event('SUCCESS', 'd-RB'));
 
     expect(puts()).toEqual([{
       Name: LIVE,
-      Value: '{"color":"green","deploymentId":"d-1","releaseId":"build:41","lastSettledDeploymentId":"d-RB"}',
+      Value: '{"color":"green","deploymentId":"d-1","releaseId":"build:41","settledDeploymentIds":["d-1","d-FAIL","d-RB"]}',
       Type: 'String',
       Overwrite: true,
     }]);
@@ -136,22 +166,88 @@ describe('live-color handler', () => {
   });
 
   test('an autoscaling (scale-out) deployment does not flip even with a release pending', async () => {
-    givenParameters('{"color":"blue","deploymentId":"d-0","lastSettledDeploymentId":"d-0"}', GREEN_PENDING);
+    givenParameters('{"color":"blue","deploymentId":"d-0","settledDeploymentIds":["d-0"]}', GREEN_PENDING);
     givenDeployment('autoscaling', 'BLUE_GREEN', 'd-SCALE');
 
-    await handler(event('SUCCESS', 'd-SCALE'));
+    await handleStateChange(event('SUCCESS', 'd-SCALE'));
 
-    expect(puts().map((p) => JSON.parse(p.Value!))).toEqual([{ color: 'blue', deploymentId: 'd-0', lastSettledDeploymentId: 'd-SCALE' }]);
+    expect(puts().map((p) => JSON.parse(p.Value!))).toEqual([{ color: 'blue', deploymentId: 'd-0', settledDeploymentIds: ['d-0', 'd-SCALE'] }]);
   });
 
   test('nothing pending: no flip, the deployment is recorded', async () => {
     givenParameters(INITIAL_LIVE_VALUE, INITIAL_PENDING_VALUE);
     givenDeployment('user');
 
-    const result = await handler(event('SUCCESS'));
+    const result = await handleStateChange(event('SUCCESS'));
 
-    expect(puts().map((p) => JSON.parse(p.Value!))).toEqual([{ color: 'blue', deploymentId: 'initial', lastSettledDeploymentId: 'd-ABC' }]);
+    expect(puts().map((p) => JSON.parse(p.Value!))).toEqual([{ color: 'blue', deploymentId: 'initial', settledDeploymentIds: ['d-ABC'] }]);
     expect(result.reason).toMatch(/no release is pending/);
+  });
+
+  test('revision and create time reach the decision: a retry of a failed release flips, a console redeploy of another revision does not', async () => {
+    givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING, new Date('2025-01-01T00:00:00Z'));
+    givenDeployment('user', 'BLUE_GREEN', 'd-FAIL', { key: 'Pipe/Bundle/Rel42', createTime: new Date('2025-01-01T00:01:00Z') });
+    givenDeployment('user', 'BLUE_GREEN', 'd-OLD', { key: 'Pipe/Bundle/Rel41', createTime: new Date('2025-01-01T00:10:00Z') });
+    givenDeployment('user', 'BLUE_GREEN', 'd-RETRY', { key: 'Pipe/Bundle/Rel42', createTime: new Date('2025-01-01T00:20:00Z') });
+
+    await handleStateChange(event('FAILURE', 'd-FAIL'));
+    const redeploy = await handleStateChange(event('SUCCESS', 'd-OLD'));
+    expect(redeploy.reason).toMatch(/pending release build:42 was already settled by deployment d-FAIL/);
+    expect((await currentLive()).color).toBe('blue');
+
+    const retry = await handleStateChange(event('SUCCESS', 'd-RETRY'));
+    expect(retry.reason).toMatch(/live flips blue -> green/);
+    expect(await currentLive()).toEqual(expect.objectContaining({
+      color: 'green',
+      deploymentId: 'd-RETRY',
+      releaseId: 'build:42',
+      deploymentCreateTime: Date.parse('2025-01-01T00:20:00Z'),
+      settledDeploymentIds: ['d-FAIL', 'd-OLD', 'd-RETRY'],
+    }));
+  });
+
+  test('a deployment created before PENDING was written does not use the release up', async () => {
+    givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING, new Date('2025-01-01T00:05:00Z'));
+    givenDeployment('user', 'BLUE_GREEN', 'd-EARLY', { key: 'Pipe/Bundle/Rel41', createTime: new Date('2025-01-01T00:00:00Z') });
+
+    const result = await handleStateChange(event('FAILURE', 'd-EARLY'));
+
+    expect(result.reason).toMatch(/created before the pending release build:42 was published/);
+    expect(await currentLive()).toEqual({ color: 'blue', deploymentId: 'initial', settledDeploymentIds: ['d-EARLY'] });
+  });
+
+  test('a redelivered old FAILURE after a newer SUCCESS writes nothing', async () => {
+    givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
+    givenDeployment('user', 'BLUE_GREEN', 'd-F', { key: 'Pipe/Bundle/Rel41' });
+    givenDeployment('user', 'BLUE_GREEN', 'd-S', { key: 'Pipe/Bundle/Rel42' });
+    await handleStateChange(event('FAILURE', 'd-F'));
+    ssm.on(GetParameterCommand, { Name: PENDING }).resolves({ Parameter: { Name: PENDING, Value: '{"color":"green","releaseId":"build:43"}' } });
+    await handleStateChange(event('SUCCESS', 'd-S'));
+    const before = await currentLive();
+    expect(before.color).toBe('green');
+
+    const again = await handleStateChange(event('FAILURE', 'd-F'));
+
+    expect(again).toEqual(expect.objectContaining({ written: false, reason: expect.stringMatching(/d-F was already processed/) }));
+    expect(puts()).toHaveLength(2);
+    expect(await currentLive()).toEqual(before);
+  });
+
+  test('the old LIVE shape is read and rewritten in the new one', async () => {
+    givenParameters('{"color":"green","deploymentId":"d-1","releaseId":"build:41","lastSettledDeploymentId":"d-1"}', '{"color":"blue","releaseId":"build:42"}');
+    givenDeployment('user');
+
+    const result = await handleStateChange(event('SUCCESS'));
+
+    expect(result.reason).toMatch(/live flips green -> blue/);
+    expect(JSON.parse(result.live!)).toEqual({
+      color: 'blue',
+      deploymentId: 'd-ABC',
+      releaseId: 'build:42',
+      settledReleaseId: 'build:42',
+      settledByDeploymentId: 'd-ABC',
+      settledDeploymentIds: ['d-1', 'd-ABC'],
+    });
   });
 
   test.each([
@@ -159,7 +255,7 @@ describe('live-color handler', () => {
     ['another application', event('SUCCESS', 'd-ABC', 'web', 'other-app')],
     ['a state that settles nothing', event('READY')],
   ])('%s is ignored without any call', async (_name, e) => {
-    const result = await handler(e);
+    const result = await handleStateChange(e);
 
     expect(result.written).toBe(false);
     expect(result.reason).toMatch(/^ignored/);
@@ -176,7 +272,7 @@ describe('live-color handler', () => {
     const put = ssm.on(PutParameterCommand);
     put.rejectsOnce(throttled()).resolves({ Version: 2 });
 
-    const result = await handler(event('SUCCESS'));
+    const result = await handleStateChange(event('SUCCESS'));
 
     expect(result.written).toBe(true);
     expect(codeDeploy.commandCalls(GetDeploymentCommand)).toHaveLength(2);

@@ -113,9 +113,11 @@ esac
 
 const FAKE_MOUNT = `#!/usr/bin/env bash
 # Fake mount: "mounts" access point <ap> by making the directory a symlink to $FAKE_STATE/efs/<ap>.
+# Records the region efs-utils would read from its config at this moment.
 set -euo pipefail
 state="$FAKE_STATE"
 echo "$*" >>"$state/mount-calls.log"
+grep -E '^region *=' "\${CDKX_EFS_UTILS_CONFIG:-/nonexistent}" >>"$state/efs-region-at-mount.log" 2>/dev/null || echo "(no region)" >>"$state/efs-region-at-mount.log"
 opts=""
 args=()
 while [ $# -gt 0 ]; do
@@ -146,9 +148,27 @@ const FAKE_MOUNTPOINT = `#!/usr/bin/env bash
 [ -L "$1" ]
 `;
 
-function liveValue(color: string, lastSettledDeploymentId?: string): string {
-  return JSON.stringify({ color, deploymentId: lastSettledDeploymentId ?? 'initial', ...(lastSettledDeploymentId ? { lastSettledDeploymentId } : {}) });
+/** A LIVE value as the live-color Lambda writes it, `settled` deployments recorded (newest last). */
+function liveValue(color: string, ...settled: string[]): string {
+  return JSON.stringify({ color, deploymentId: settled[settled.length - 1] ?? 'initial', ...(settled.length ? { settledDeploymentIds: settled } : {}) });
 }
+
+/** The part of efs-utils' default config the script edits (dist/efs-utils.conf of aws/efs-utils). */
+const EFS_UTILS_CONF = [
+  '[DEFAULT]',
+  'logging_level = INFO',
+  '',
+  '[mount]',
+  'dns_name_format = {az}.{fs_id}.efs.{region}.{dns_name_suffix}',
+  'dns_name_suffix = amazonaws.com',
+  '#The region of the file system when mounting from on-premises or cross region.',
+  '#region = us-east-1',
+  'stunnel_debug_enabled = false',
+  '',
+  '[mount.cn-north-1]',
+  'dns_name_suffix = amazonaws.com.cn',
+  '',
+].join('\n');
 
 function deploymentGroup(last?: { id: string; status: string }): string {
   return JSON.stringify({
@@ -192,6 +212,7 @@ describe('sync-release.sh', () => {
     write(path.join(fakeBin, 'umount'), FAKE_UMOUNT, 0o755);
     write(path.join(fakeBin, 'mountpoint'), FAKE_MOUNTPOINT, 0o755);
     write(path.join(fakeBin, 'mount.efs'), '#!/bin/sh\nexit 0\n', 0o755); // amazon-efs-utils present
+    write(path.join(state, 'efs-utils.conf'), EFS_UTILS_CONF);
 
     // The release: index.html changed, a new file, a nested asset.
     write(path.join(content, 'index.html'), 'release 2\n');
@@ -224,6 +245,8 @@ describe('sync-release.sh', () => {
       CODEBUILD_BUILD_ID: 'shop-release:build-2',
       CDKX_SETTLE_TIMEOUT_SECONDS: '5',
       CDKX_POLL_SECONDS: '0.1',
+      AWS_REGION: 'eu-west-1',
+      CDKX_EFS_UTILS_CONFIG: path.join(state, 'efs-utils.conf'),
     };
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -335,7 +358,81 @@ describe('sync-release.sh', () => {
     const result = await run({ CDKX_SETTLE_TIMEOUT_SECONDS: '1', CDKX_POLL_SECONDS: '0.2' });
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('waiting for the live-color Lambda to record d-2 (LIVE has lastSettledDeploymentId=d-1)');
+    expect(result.stderr).toContain('waiting for the live-color Lambda to record d-2 (newest recorded in LIVE: d-1)');
+    expect(readLog('mount-calls.log')).toBe('');
+  });
+
+  test('finds the last deployment among the recorded ones when the Lambda processed events out of order', async () => {
+    // d-3 (the release) and d-4 (a scale-out) ended together; d-4's event was handled
+    // first, so d-3 is recorded but is not the newest entry.
+    setParam('/shop/live', JSON.stringify({ color: 'green', deploymentId: 'd-3', settledDeploymentIds: ['d-1', 'd-4', 'd-3', 'd-2'] }));
+    write(path.join(state, 'deployment-group.json'), deploymentGroup({ id: 'd-4', status: 'Succeeded' }));
+
+    const result = await run();
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('last deployment d-4 settled (Succeeded) and recorded');
+    expect(tree(blueDir())).toEqual(tree(content));
+  });
+
+  test('still understands the LIVE shape older versions wrote (lastSettledDeploymentId)', async () => {
+    setParam('/shop/live', JSON.stringify({ color: 'blue', deploymentId: 'd-0', lastSettledDeploymentId: 'd-1' }));
+
+    const result = await run();
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('last deployment d-1 settled (Succeeded) and recorded');
+    expect(tree(greenDir())).toEqual(tree(content));
+  });
+
+  test('gives efs-utils the region from AWS_REGION before mounting (no instance metadata in CodeBuild)', async () => {
+    const result = await run();
+
+    expect(result.code).toBe(0);
+    expect(readLog('efs-region-at-mount.log').trim()).toBe('region = eu-west-1');
+    // The commented default line became the setting; nothing else changed.
+    expect(fs.readFileSync(path.join(state, 'efs-utils.conf'), 'utf8')).toBe(EFS_UTILS_CONF.replace('#region = us-east-1', 'region = eu-west-1'));
+    expect(result.stderr).toContain(`efs-utils region set to eu-west-1 in ${path.join(state, 'efs-utils.conf')}`);
+  });
+
+  test('falls back to AWS_DEFAULT_REGION and adds the setting when the config has no region line', async () => {
+    write(path.join(state, 'efs-utils.conf'), EFS_UTILS_CONF.replace('#region = us-east-1\n', ''));
+
+    const result = await run({ AWS_REGION: '', AWS_DEFAULT_REGION: 'cn-north-1' });
+
+    expect(result.code).toBe(0);
+    expect(readLog('efs-region-at-mount.log').trim()).toBe('region = cn-north-1');
+    expect(fs.readFileSync(path.join(state, 'efs-utils.conf'), 'utf8')).toContain('[mount]\nregion = cn-north-1\n');
+  });
+
+  test.each([
+    ['no region at all', { AWS_REGION: '' }, 'ERROR: no AWS region: set AWS_REGION (CodeBuild sets it) or AWS_DEFAULT_REGION'],
+    ['a malformed region', { AWS_REGION: 'eu-west-1/../x' }, "ERROR: AWS region 'eu-west-1/../x' is not a region name"],
+  ])('fails clearly before waiting or mounting with %s', async (_name, extra, message) => {
+    const result = await run(extra);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(readLog('aws-calls.log')).toBe('');
+    expect(readLog('mount-calls.log')).toBe('');
+  });
+
+  test('fails clearly when the efs-utils config is missing, without mounting', async () => {
+    const result = await run({ CDKX_EFS_UTILS_CONFIG: path.join(state, 'missing.conf') });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`ERROR: efs-utils config ${path.join(state, 'missing.conf')} not found`);
+    expect(readLog('mount-calls.log')).toBe('');
+    expect(fs.lstatSync(mountDir).isSymbolicLink()).toBe(false);
+  });
+
+  test('a LIVE parameter that is not JSON stops the build before mounting', async () => {
+    setParam('/shop/live', 'blue');
+
+    const result = await run();
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ERROR: LIVE parameter /shop/live is not the expected JSON: blue');
     expect(readLog('mount-calls.log')).toBe('');
   });
 
@@ -607,6 +704,7 @@ describe('shellcheck', () => {
       efsMountPath: '/mnt/efs',
       webRoot: '/var/www/current',
       applicationPort: 8080,
+      healthCheckPath: '/health.html',
       defaultWebServer,
       additionalCommands: ['dnf install -y -q php-fpm', 'systemctl enable --now php-fpm'],
     });

@@ -2,6 +2,7 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -43,14 +44,17 @@ export class LiveColorTracker extends Construct {
       stringValue: INITIAL_PENDING_VALUE,
     });
 
+    for (const parameter of [this.liveParameter, this.pendingParameter]) {
+      // No tags either (a stack-wide Tags.of would otherwise update them and reset the state).
+      (parameter.node.defaultChild as ssm.CfnParameter).addPropertyDeletionOverride('Tags');
+    }
+
     this.handler = new LiveColorFunction(this, 'Handler', {
       description: 'Records the live color when CodeDeploy reports a blue/green deployment settled',
       runtime: HANDLER_RUNTIME,
       // Room for the handler's own backoff on throttled SSM and CodeDeploy calls.
       timeout: Duration.minutes(2),
       memorySize: 256,
-      // One writer at a time keeps the read-decide-write of the live state serial.
-      reservedConcurrentExecutions: 1,
       environment: {
         LIVE_PARAMETER_NAME: this.liveParameter.parameterName,
         PENDING_PARAMETER_NAME: this.pendingParameter.parameterName,
@@ -68,12 +72,25 @@ export class LiveColorTracker extends Construct {
       resources: [`arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:deploymentgroup:${props.applicationName}/${props.deploymentGroupName}`],
     }));
 
-    // Events the tracker could not process wait here instead of being lost:
-    // until one is handled, the publishing build refuses to pick a color.
+    // CodeDeploy events reach the handler through a FIFO queue with one message
+    // group: one at a time, in order (no two read-decide-writes of the state
+    // overlap, without reserving Lambda concurrency). An event that keeps
+    // failing moves to the dead-letter queue, and until the publishing build
+    // sees its deployment recorded it refuses to pick a color.
     const deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      fifo: true,
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+    });
+    const deploymentEvents = new sqs.Queue(this, 'Events', {
+      fifo: true,
+      contentBasedDeduplication: true,
+      visibilityTimeout: Duration.minutes(12),
+      retentionPeriod: Duration.days(4),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
     });
     new events.Rule(this, 'DeploymentSettled', {
       description: 'CodeDeploy deployments of the blue/green group that succeeded, failed or stopped',
@@ -86,8 +103,9 @@ export class LiveColorTracker extends Construct {
           state: ['SUCCESS', 'FAILURE', 'STOP'],
         },
       },
-      targets: [new targets.LambdaFunction(this.handler, { retryAttempts: 185, maxEventAge: Duration.hours(24), deadLetterQueue: deadLetters })],
+      targets: [new targets.SqsQueue(deploymentEvents, { messageGroupId: 'deployments' })],
     });
+    this.handler.addEventSource(new lambdaEvents.SqsEventSource(deploymentEvents, { batchSize: 1 }));
 
     addNagSuppressions(deadLetters, [{
       id: 'AwsSolutions-SQS3',

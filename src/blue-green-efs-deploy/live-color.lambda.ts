@@ -2,6 +2,8 @@
  * EventBridge target for "CodeDeploy Deployment State-change Notification": moves
  * the LIVE color once a release's fleet serves traffic, and records every settled
  * deployment so the next sync build knows this one has been processed.
+ * Events may arrive late or out of order (redelivery, Lambda retries, a
+ * dead-letter redrive); the decision tolerates that.
  *
  * Thin on purpose: the decision is decideAfterDeployment (release-state.ts); this
  * file fetches its inputs and writes LIVE only when the value changes, so a
@@ -9,9 +11,9 @@
  */
 import { CodeDeployClient, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import {
-  decideAfterDeployment, parseLiveState, parsePendingRelease, serializeLiveState, SETTLED_STATES,
+  decideAfterDeployment, parseLiveState, parsePendingRelease, revisionFingerprint, serializeLiveState, SETTLED_STATES,
 } from './release-state';
 import { RetryOptions, withTransientRetry } from './transient-retry';
 
@@ -58,13 +60,19 @@ function call<T>(fn: () => Promise<T>): Promise<T> {
   return withTransientRetry(fn, retryPolicy);
 }
 
-async function readParameter(name: string): Promise<string> {
+interface ParameterValue {
+  readonly value: string;
+  /** LastModifiedDate in epoch milliseconds, when SSM reports it. */
+  readonly modifiedAt?: number;
+}
+
+async function readParameter(name: string): Promise<ParameterValue> {
   const out = await call(() => ssm.send(new GetParameterCommand({ Name: name })));
   const value = out.Parameter?.Value;
   if (value === undefined) {
     throw new Error(`SSM parameter ${name} has no value`);
   }
-  return value;
+  return { value, modifiedAt: out.Parameter?.LastModifiedDate?.getTime() };
 }
 
 function finish(result: LiveColorResult): LiveColorResult {
@@ -72,7 +80,23 @@ function finish(result: LiveColorResult): LiveColorResult {
   return result;
 }
 
-export async function handler(event: DeploymentStateChangeEvent): Promise<LiveColorResult> {
+/**
+ * Entry point. The events arrive through an SQS FIFO queue with one message
+ * group, so they are handled one at a time and in order: two deployments
+ * settling together cannot both read the old state and overwrite each other.
+ * A record that fails is retried before any later one, then dead-lettered.
+ */
+export async function handler(event: SQSEvent | DeploymentStateChangeEvent): Promise<LiveColorResult[]> {
+  if (!('Records' in event)) return [await handleStateChange(event)];
+  const results: LiveColorResult[] = [];
+  for (const record of event.Records) {
+    results.push(await handleStateChange(JSON.parse(record.body) as DeploymentStateChangeEvent));
+  }
+  return results;
+}
+
+/** One CodeDeploy state change: decide, then write LIVE when it changes. */
+export async function handleStateChange(event: DeploymentStateChangeEvent): Promise<LiveColorResult> {
   const liveName = env('LIVE_PARAMETER_NAME');
   const pendingName = env('PENDING_PARAMETER_NAME');
   const applicationName = env('APPLICATION_NAME');
@@ -88,14 +112,18 @@ export async function handler(event: DeploymentStateChangeEvent): Promise<LiveCo
 
   const deployment = (await call(() => codeDeploy.send(new GetDeploymentCommand({ deploymentId: detail.deploymentId })))).deploymentInfo;
   const [liveValue, pendingValue] = await Promise.all([readParameter(liveName), readParameter(pendingName)]);
-  const live = parseLiveState(liveValue);
+  const live = parseLiveState(liveValue.value);
   const decision = decideAfterDeployment({
     live,
-    pending: parsePendingRelease(pendingValue),
+    pending: parsePendingRelease(pendingValue.value),
+    // When the sync build published: a deployment created earlier cannot deploy that release.
+    pendingPublishedAt: pendingValue.modifiedAt,
     deploymentId: detail.deploymentId,
     state: detail.state,
     creator: deployment?.creator,
     deploymentType: deployment?.deploymentStyle?.deploymentType,
+    createTime: deployment?.createTime?.getTime(),
+    revision: revisionFingerprint(deployment?.revision),
   });
 
   const next = serializeLiveState(decision.next);

@@ -4,11 +4,11 @@
  * that always answered the same would fail.
  */
 import { App, Fn, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AccessModel, AccessResult, Decision } from './access-model';
 import { IntrinsicResolver } from './intrinsics';
@@ -285,9 +285,10 @@ describe('assembly loading', () => {
 
   test('a reference to a resource type without a known ARN format throws', () => {
     const app = new App();
-    const stack = new Stack(app, 'Queue', { env: { account: TOOLING, region: REGION } });
-    new sqs.Queue(stack, 'Q').grantSendMessages(new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() }));
-    expect(() => AccessModel.fromAssembly(app.synth())).toThrow(/Fn::GetAtt Q\w+\.Arn is not supported for AWS::SQS::Queue/);
+    const stack = new Stack(app, 'Table', { env: { account: TOOLING, region: REGION } });
+    new dynamodb.Table(stack, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } })
+      .grantReadData(new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() }));
+    expect(() => AccessModel.fromAssembly(app.synth())).toThrow(/Fn::GetAtt T\w+\.Arn is not supported for AWS::DynamoDB::Table/);
   });
 
   test('AWS-managed policies must be supplied', () => {

@@ -171,6 +171,13 @@ const RESOURCE_TYPES: Record<string, ResourceTypeInfo> = {
     arn: (c, id) => `arn:${c.partition}:elasticfilesystem:${c.region}:${c.account}:access-point/${id}`,
     attributes: { AccessPointId: (_c, id) => id },
   },
+  'AWS::SQS::Queue': {
+    // FIFO queue names end in .fifo; the model does not send messages, it only needs the ARN.
+    nameProperty: 'QueueName',
+    maxLength: 80,
+    arn: (c, name) => `arn:${c.partition}:sqs:${c.region}:${c.account}:${name}`,
+    attributes: { QueueName: (_c, name) => name },
+  },
   // Ref of a parameter is its name; CloudFormation has no Arn attribute for it.
   'AWS::SSM::Parameter': { nameProperty: 'Name', maxLength: 1011 },
   'AWS::Lambda::Function': {
