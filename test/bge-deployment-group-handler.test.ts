@@ -1,4 +1,4 @@
-import { AutoScalingClient, DeleteAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import {
   ApplicationDoesNotExistException, CodeDeployClient, CreateDeploymentGroupCommand, DeleteDeploymentGroupCommand,
   DeploymentGroupAlreadyExistsException, DeploymentGroupDoesNotExistException, GetDeploymentGroupCommand,
@@ -9,7 +9,7 @@ import type {
 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { isCodeDeployCopy, parseDeploymentGroupProperties } from '../src/blue-green-efs-deploy/deployment-group-settings';
-import { handler, retryPolicy } from '../src/blue-green-efs-deploy/deployment-group.lambda';
+import { deletionWait, handler, retryPolicy } from '../src/blue-green-efs-deploy/deployment-group.lambda';
 
 const codeDeploy = mockClient(CodeDeployClient);
 const autoScaling = mockClient(AutoScalingClient);
@@ -269,6 +269,40 @@ describe('Delete', () => {
     const groupDeleted = codeDeploy.commandCalls(DeleteDeploymentGroupCommand)[0];
     const asgDeleted = autoScaling.commandCalls(DeleteAutoScalingGroupCommand)[0];
     expect(groupDeleted.calledBefore(asgDeleted)).toBe(true);
+  });
+
+  test('waits until the copies are gone, so CloudFormation can delete the network after it', async () => {
+    codeDeploy.on(GetDeploymentGroupCommand).resolves(groupInfo('web', ['CodeDeploy_web_d-ABC']));
+    codeDeploy.on(DeleteDeploymentGroupCommand).resolves({});
+    autoScaling.on(DeleteAutoScalingGroupCommand).resolves({});
+    autoScaling.on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce({ AutoScalingGroups: [{ AutoScalingGroupName: 'CodeDeploy_web_d-ABC', Status: 'Delete in progress' } as any] })
+      .resolvesOnce({ AutoScalingGroups: [{ AutoScalingGroupName: 'CodeDeploy_web_d-ABC', Status: 'Delete in progress' } as any] })
+      .resolves({ AutoScalingGroups: [] });
+
+    await handler(deleteEvent('web'));
+
+    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand).map((c) => c.args[0].input)).toEqual(
+      Array(3).fill({ AutoScalingGroupNames: ['CodeDeploy_web_d-ABC'] }));
+    expect(sleep).toHaveBeenCalledWith(deletionWait.pollMs);
+  });
+
+  test('copies still deleting after the wait: the delete fails with what to do', async () => {
+    codeDeploy.on(GetDeploymentGroupCommand).resolves(groupInfo('web', ['CodeDeploy_web_d-ABC']));
+    codeDeploy.on(DeleteDeploymentGroupCommand).resolves({});
+    autoScaling.on(DeleteAutoScalingGroupCommand).resolves({});
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'CodeDeploy_web_d-ABC' } as any] });
+    let clock = 0;
+    const realNow = deletionWait.now;
+    deletionWait.now = () => clock;
+    sleep.mockImplementation(async (ms: number) => { clock += ms; });
+    try {
+      await expect(handler(deleteEvent('web'))).rejects.toThrow(
+        /Auto Scaling groups \[CodeDeploy_web_d-ABC\] are still being deleted after 12 minutes; retry the stack deletion/);
+    } finally {
+      deletionWait.now = realNow;
+      sleep.mockImplementation(async () => undefined);
+    }
   });
 
   test('a never-released group: the original Auto Scaling group is left to CloudFormation', async () => {

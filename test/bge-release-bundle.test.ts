@@ -177,6 +177,7 @@ describe('instanceBootCommands', () => {
     efsMountPath: '/mnt/efs',
     webRoot: '/var/www/current',
     applicationPort: 8080,
+    healthCheckPath: '/health.html',
     defaultWebServer: true,
     additionalCommands: ['echo extra-one', 'echo extra-two'],
   };
@@ -185,6 +186,16 @@ describe('instanceBootCommands', () => {
     if (i < 0) throw new Error(`no line matches ${pattern}`);
     return i;
   };
+
+  test('before the first release a placeholder answers the health check path', () => {
+    const lines = instanceBootCommands(BOOT);
+    expect(lines).toContain("CDKX_HEALTH_CHECK_PATH='/health.html'");
+    const placeholder = indexOf(lines, /serve_dir=\/var\/www\/cdkx-placeholder/);
+    expect(indexOf(lines, /ls -A "\$serve_dir"/)).toBeLessThan(placeholder);
+    expect(indexOf(lines, /health_file="\$serve_dir\$CDKX_HEALTH_CHECK_PATH"/)).toBeGreaterThan(placeholder);
+    expect(indexOf(lines, /ln -sfn "\$serve_dir"/)).toBeGreaterThan(placeholder);
+    expect(indexOf(lines, /enable --now codedeploy-agent/)).toBeGreaterThan(placeholder);
+  });
 
   test('strict mode first; values assigned once, single-quoted', () => {
     const lines = instanceBootCommands(BOOT);

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -231,6 +231,30 @@ describe('BlueGreenEfsDeploy defaults', () => {
       .flatMap((s) => wildcardActions(s.statement).map((a) => `${s.resource}: ${a}`))
       .filter((a) => a.endsWith(':*') || a.endsWith(' *'));
     expect(wildcards).toEqual([]);
+  });
+});
+
+describe('BlueGreenEfsDeploy after CodeDeploy owns the fleet', () => {
+  test('the group launches the template\'s $Latest version, so template changes do not update the replaced group', () => {
+    const { template } = deploy();
+    const group = resourceOfType(template, 'AWS::AutoScaling::AutoScalingGroup');
+    expect(group.Properties.LaunchTemplate.Version).toBe('$Latest');
+  });
+
+  test('stack-wide tags do not reach the state parameters (an update would reset the live color)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Web', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    new BlueGreenEfsDeploy(stack, 'Shop', { releaseName: 'shop-web', source: PipelineSource.s3({ bucket: new s3.Bucket(stack, 'B'), objectKey: 'a.zip' }) });
+    Tags.of(stack).add('team', 'web');
+    const parameters = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter'));
+    expect(parameters).toHaveLength(2);
+    for (const parameter of parameters) expect(parameter.Properties.Tags).toBeUndefined();
+  });
+
+  test('the deployment group waits for the listener that puts its target group in use', () => {
+    const { template } = deploy();
+    const [listenerId] = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::Listener'));
+    expect(resourceOfType(template, 'Custom::Ec2BlueGreenDeploymentGroup').DependsOn).toContain(listenerId);
   });
 });
 

@@ -17,6 +17,8 @@ export interface BlueGreenDeploymentGroupProps {
   readonly deploymentGroupName: string;
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** CodeDeploy wants the target group in use by a load balancer when the group is created. */
+  readonly listener: elbv2.ApplicationListener;
   readonly instanceRole: iam.IRole;
   readonly deploymentConfig: codedeploy.IServerDeploymentConfig;
   readonly terminationWaitMinutes: number;
@@ -65,7 +67,8 @@ export class BlueGreenDeploymentGroup extends Construct {
       'autoscaling:DescribeScheduledActions', 'autoscaling:DescribeNotificationConfigurations', 'autoscaling:DescribeScalingActivities',
       'autoscaling:DescribeWarmPool', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus',
       'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeLoadBalancers',
-      'cloudwatch:DescribeAlarms',
+      'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeLoadBalancerAttributes',
+      'cloudwatch:DescribeAlarms', 'tag:GetResources',
     ], ['*']);
     allow('CopyAndRetireFleet', [
       'autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:DeleteAutoScalingGroup',
@@ -85,7 +88,8 @@ export class BlueGreenDeploymentGroup extends Construct {
     const handler = new DeploymentGroupFunction(this, 'Handler', {
       description: 'Creates, updates and deletes an EC2 blue/green CodeDeploy deployment group across fleet swaps',
       runtime: HANDLER_RUNTIME,
-      timeout: Duration.minutes(5),
+      // A delete waits (up to 12 minutes) for the fleet copies to terminate.
+      timeout: Duration.minutes(14),
       memorySize: 256,
       logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_YEAR }),
     });
@@ -107,6 +111,12 @@ export class BlueGreenDeploymentGroup extends Construct {
           actions: ['iam:PassRole'],
           resources: [this.serviceRole.roleArn],
           conditions: { StringEquals: { 'iam:PassedToService': 'codedeploy.amazonaws.com' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'WatchFleetCopiesBeingDeleted',
+          // Describe has no resource-level permissions in IAM.
+          actions: ['autoscaling:DescribeAutoScalingGroups'],
+          resources: ['*'],
         }),
         new iam.PolicyStatement({
           sid: 'DeleteFleetCopiesWithTheGroup',
@@ -140,7 +150,7 @@ export class BlueGreenDeploymentGroup extends Construct {
     // The service role's permissions must be in place before CodeDeploy checks
     // them, and the handler must keep its own until the group is deleted.
     const servicePolicy = this.serviceRole.node.tryFindChild('DefaultPolicy');
-    resource.node.addDependency(handlerPolicy, ...(servicePolicy ? [servicePolicy] : []));
+    resource.node.addDependency(handlerPolicy, props.listener, ...(servicePolicy ? [servicePolicy] : []));
 
     this.suppressNagFindings(handler, handlerPolicy, provider);
   }
@@ -159,8 +169,9 @@ export class BlueGreenDeploymentGroup extends Construct {
     }
     addNagSuppressions(handlerPolicy, [{
       id: 'AwsSolutions-IAM5',
-      reason: 'The handler manages deployment groups of this one application (a rename moves one name to another) and deletes only the CodeDeploy_<group>_d-* copies of this fleet (named after a deployment id).',
+      reason: 'The handler watches Auto Scaling groups being deleted (Describe has no resource scoping), manages deployment groups of this one application (a rename moves one name to another) and deletes only the CodeDeploy_<group>_d-* copies of this fleet (named after a deployment id).',
       appliesTo: [
+        'Resource::*',
         { regex: '/^Resource::arn:<AWS::Partition>:codedeploy:<AWS::Region>:<AWS::AccountId>:deploymentgroup:.*\\/\\*$/' },
         { regex: '/^Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:\\*:autoScalingGroupName\\/CodeDeploy_.*_d-\\*$/' },
       ],

@@ -117,6 +117,7 @@ export class BlueGreenEfsDeploy extends Construct {
       efsMountPath: EFS_MOUNT_PATH,
       webRoot: WEB_ROOT,
       applicationPort: settings.applicationPort,
+      healthCheckPath: settings.healthCheckPath,
       defaultWebServer: props.defaultWebServer ?? true,
       additionalCommands: props.userDataCommands ?? [],
     }));
@@ -137,6 +138,7 @@ export class BlueGreenEfsDeploy extends Construct {
       deploymentGroupName: this.deploymentGroupName,
       autoScalingGroup: fleet.autoScalingGroup,
       targetGroup: fleet.targetGroup,
+      listener: fleet.listener,
       instanceRole: fleet.instanceRole,
       deploymentConfig,
       terminationWaitMinutes: settings.terminationWaitMinutes,

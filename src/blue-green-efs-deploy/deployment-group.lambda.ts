@@ -9,7 +9,7 @@
  * leaves behind (CloudFormation knows only the original one).
  */
 import {
-  AutoScalingClient, DeleteAutoScalingGroupCommand,
+  AutoScalingClient, DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
   CodeDeployClient, CreateDeploymentGroupCommand, DeleteDeploymentGroupCommand, DeploymentGroupInfo,
@@ -123,8 +123,41 @@ async function deleteGroup(applicationName: string, groupName: string): Promise<
   for (const asg of copies) {
     await deleteAutoScalingGroup(asg);
   }
+  await waitUntilGone(copies);
   log(`deleted deployment group ${groupName} and Auto Scaling groups [${copies.join(',')}]`);
   return response(groupName, copies);
+}
+
+/** How long a delete waits for the copies' instances to terminate; exported so tests can shorten it. */
+export const deletionWait = {
+  timeoutMs: 12 * 60_000,
+  pollMs: 15_000,
+  now: () => Date.now(),
+};
+
+/**
+ * Waits until the force-deleted copies are gone: their instances hold network
+ * interfaces in the fleet's security group and subnets, which CloudFormation
+ * deletes right after this resource and could not while they exist.
+ */
+async function waitUntilGone(names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const deadline = deletionWait.now() + deletionWait.timeoutMs;
+  for (;;) {
+    const out = await call(() => autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names })));
+    const remaining = (out?.AutoScalingGroups ?? []).map((group) => group.AutoScalingGroupName);
+    if (remaining.length === 0) return;
+    if (deletionWait.now() >= deadline) {
+      throw new Error(`Auto Scaling groups [${remaining.join(',')}] are still being deleted after ${deletionWait.timeoutMs / 60_000} minutes; `
+        + 'retry the stack deletion once their instances have terminated');
+    }
+    log(`waiting for Auto Scaling groups [${remaining.join(',')}] to finish deleting`);
+    await (retryPolicy.sleep ?? defaultSleep)(deletionWait.pollMs);
+  }
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function deleteAutoScalingGroup(name: string): Promise<void> {

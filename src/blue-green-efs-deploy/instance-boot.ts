@@ -18,6 +18,8 @@ export interface InstanceBootOptions {
   readonly efsMountPath: string;
   readonly webRoot: string;
   readonly applicationPort: number;
+  /** Path the load balancer checks; a placeholder answers it until the first release. */
+  readonly healthCheckPath: string;
   /** Install nginx serving the web root on the application port. */
   readonly defaultWebServer: boolean;
   /** Run as root after the web root is in place and before the agent starts. */
@@ -34,6 +36,7 @@ export function instanceBootCommands(options: InstanceBootOptions): string[] {
     `CDKX_LIVE_PARAMETER=${q(options.liveParameterName)}`,
     `CDKX_EFS_MOUNT_PATH=${q(options.efsMountPath)}`,
     `CDKX_WEB_ROOT=${q(options.webRoot)}`,
+    `CDKX_HEALTH_CHECK_PATH=${q(options.healthCheckPath)}`,
     '# AWS CLI v2 may page its output; user data has no terminal.',
     'export AWS_PAGER=""',
     '',
@@ -73,8 +76,18 @@ export function instanceBootCommands(options: InstanceBootOptions): string[] {
     '  echo "cdkx-boot: $CDKX_WEB_ROOT exists and is not a symlink" >&2; exit 1',
     'fi',
     'mkdir -p "$(dirname "$CDKX_WEB_ROOT")"',
+    'serve_dir="${CDKX_EFS_MOUNT_PATH%/}/$live_color"',
+    '# Before the first release the live color is empty: serve a placeholder that answers the',
+    '# health check, or the fleet would be unhealthy and its alarm would stop the first release.',
+    'if [ ! -d "$serve_dir" ] || [ -z "$(ls -A "$serve_dir" 2>/dev/null)" ]; then',
+    '  serve_dir=/var/www/cdkx-placeholder',
+    '  health_file="$serve_dir$CDKX_HEALTH_CHECK_PATH"',
+    '  case "$health_file" in */) health_file="${health_file}index.html" ;; esac',
+    '  mkdir -p "$(dirname "$health_file")"',
+    '  echo "No release has been published yet." >"$health_file"',
+    'fi',
     '# A new link renamed over the old one: atomic, never a missing web root.',
-    'ln -sfn "${CDKX_EFS_MOUNT_PATH%/}/$live_color" "$CDKX_WEB_ROOT.boot-$$"',
+    'ln -sfn "$serve_dir" "$CDKX_WEB_ROOT.boot-$$"',
     'mv -Tf "$CDKX_WEB_ROOT.boot-$$" "$CDKX_WEB_ROOT"',
     '',
     ...(options.defaultWebServer ? nginxCommands(options) : []),

@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -309,10 +310,16 @@ export class ReleasePipeline extends Construct {
   }
 }
 
-/** Writes the release tools (publish script, bundle template) into a directory for the asset. */
+/**
+ * Writes the release tools (publish script, bundle template) into a directory
+ * for the asset. Named after its content, so repeated synths reuse one
+ * directory instead of leaving a new one behind each time.
+ */
 function stageReleaseTools(options: ReleaseBundleOptions): string {
   const files = releaseToolFiles(options);
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'cdkx-release-tools-'));
+  const hash = crypto.createHash('sha256');
+  for (const file of files) hash.update(`${file.path}\0${file.executable}\0${file.content}\0`);
+  const directory = path.join(os.tmpdir(), `cdkx-release-tools-${hash.digest('hex').slice(0, 16)}`);
   for (const file of files) {
     const target = path.join(directory, file.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });

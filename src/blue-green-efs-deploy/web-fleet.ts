@@ -42,6 +42,8 @@ export class WebFleet extends Construct {
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
   public readonly instanceSecurityGroup: ec2.SecurityGroup;
+  /** The listener serving the target group (HTTPS with a certificate, else HTTP). */
+  public readonly listener: elbv2.ApplicationListener;
 
   constructor(scope: Construct, id: string, props: WebFleetProps) {
     super(scope, id);
@@ -94,6 +96,13 @@ export class WebFleet extends Construct {
       }),
     });
 
+    // '$Latest' instead of the version number: CodeDeploy's copies of the group
+    // then launch the newest template (new AMI, user data) at the next release,
+    // and a new template version does not make CloudFormation update this
+    // group, which CodeDeploy replaces with its copy at the first release.
+    const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+    cfnGroup.addPropertyOverride('LaunchTemplate.Version', '$Latest');
+
     const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
       description: 'Load balancer of the web fleet',
@@ -127,7 +136,7 @@ export class WebFleet extends Construct {
     });
 
     if (props.certificate) {
-      this.loadBalancer.addListener('Https', {
+      this.listener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [props.certificate],
@@ -136,7 +145,7 @@ export class WebFleet extends Construct {
       });
       this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
     } else {
-      this.loadBalancer.addListener('Http', {
+      this.listener = this.loadBalancer.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
         defaultTargetGroups: [this.targetGroup],

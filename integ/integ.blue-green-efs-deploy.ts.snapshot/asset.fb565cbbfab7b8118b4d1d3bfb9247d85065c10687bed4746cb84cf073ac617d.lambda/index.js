@@ -20,6 +20,7 @@ var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: tru
 // src/blue-green-efs-deploy/deployment-group.lambda.ts
 var deployment_group_lambda_exports = {};
 __export(deployment_group_lambda_exports, {
+  deletionWait: () => deletionWait,
   handler: () => handler,
   retryPolicy: () => retryPolicy
 });
@@ -269,8 +270,31 @@ async function deleteGroup(applicationName, groupName) {
   for (const asg of copies) {
     await deleteAutoScalingGroup(asg);
   }
+  await waitUntilGone(copies);
   log(`deleted deployment group ${groupName} and Auto Scaling groups [${copies.join(",")}]`);
   return response(groupName, copies);
+}
+var deletionWait = {
+  timeoutMs: 12 * 6e4,
+  pollMs: 15e3,
+  now: () => Date.now()
+};
+async function waitUntilGone(names) {
+  if (names.length === 0) return;
+  const deadline = deletionWait.now() + deletionWait.timeoutMs;
+  for (; ; ) {
+    const out = await call(() => autoScaling.send(new import_client_auto_scaling.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names })));
+    const remaining = (out?.AutoScalingGroups ?? []).map((group) => group.AutoScalingGroupName);
+    if (remaining.length === 0) return;
+    if (deletionWait.now() >= deadline) {
+      throw new Error(`Auto Scaling groups [${remaining.join(",")}] are still being deleted after ${deletionWait.timeoutMs / 6e4} minutes; retry the stack deletion once their instances have terminated`);
+    }
+    log(`waiting for Auto Scaling groups [${remaining.join(",")}] to finish deleting`);
+    await (retryPolicy.sleep ?? defaultSleep)(deletionWait.pollMs);
+  }
+}
+function defaultSleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 async function deleteAutoScalingGroup(name) {
   try {
@@ -313,6 +337,7 @@ async function handler(event) {
 }
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
+  deletionWait,
   handler,
   retryPolicy
 });

@@ -3,9 +3,10 @@
 # (Amazon Linux 2023, privileged, in the VPC of the file system).
 #
 # 1. Waits until the group's last deployment has settled AND the live-color
-#    Lambda has recorded it (live.lastSettledDeploymentId): before that, the
-#    live color may still be about to flip and "idle" would be a guess.
-# 2. idle = the color that is not live; mounts only that color's access point.
+#    Lambda has recorded it (its id is in live.settledDeploymentIds): before
+#    that, the live color may still be about to flip and "idle" would be a guess.
+# 2. idle = the color that is not live; mounts only that color's access point
+#    (efs-utils gets the region from the environment: no instance metadata here).
 # 3. Re-reads live and refuses if idle has become live meanwhile: this build
 #    must never write into the directory that serves traffic.
 # 4. rsync --delete, so files removed from the release go offline too.
@@ -16,8 +17,10 @@
 #   CDKX_LIVE_PARAMETER, CDKX_PENDING_PARAMETER, CDKX_FILE_SYSTEM_ID,
 #   CDKX_BLUE_ACCESS_POINT_ID, CDKX_GREEN_ACCESS_POINT_ID, CDKX_CONTENT_DIR,
 #   CDKX_BUNDLE_TEMPLATE_DIR, CDKX_BUNDLE_OUT
+#   AWS_REGION (CodeBuild sets it) or AWS_DEFAULT_REGION
 # Optional: CDKX_MOUNT_DIR (/mnt/cdkx-release), CDKX_RELEASE_ID ($CODEBUILD_BUILD_ID),
-#   CDKX_SETTLE_TIMEOUT_SECONDS (600), CDKX_POLL_SECONDS (10)
+#   CDKX_SETTLE_TIMEOUT_SECONDS (600), CDKX_POLL_SECONDS (10),
+#   CDKX_EFS_UTILS_CONFIG (/etc/amazon/efs/efs-utils.conf)
 set -euo pipefail
 
 # AWS CLI v2 may page its output; a build has nobody to press q.
@@ -42,6 +45,12 @@ settle_timeout="${CDKX_SETTLE_TIMEOUT_SECONDS:-600}"
 poll_seconds="${CDKX_POLL_SECONDS:-10}"
 
 [ -n "$release_id" ] || fail "no release id: set CDKX_RELEASE_ID (CodeBuild sets CODEBUILD_BUILD_ID)"
+# efs-utils looks the region up in instance metadata, which CodeBuild does not
+# have ("Error retrieving region", aws/efs-utils#37): it gets it from its config.
+region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+[ -n "$region" ] || fail "no AWS region: set AWS_REGION (CodeBuild sets it) or AWS_DEFAULT_REGION; mounting EFS needs it"
+[[ "$region" =~ ^[a-z]+(-[a-z]+)+-[0-9]+$ ]] || fail "AWS region '$region' is not a region name"
+efs_utils_config="${CDKX_EFS_UTILS_CONFIG:-/etc/amazon/efs/efs-utils.conf}"
 [ -d "$CDKX_CONTENT_DIR" ] || fail "content directory $CDKX_CONTENT_DIR does not exist"
 [ -f "$CDKX_BUNDLE_TEMPLATE_DIR/appspec.yml" ] || fail "bundle template $CDKX_BUNDLE_TEMPLATE_DIR has no appspec.yml"
 
@@ -67,11 +76,45 @@ ensure_command() {
   dnf install -y -q "$package" >&2
 }
 ensure_command rsync rsync
+ensure_command jq jq
 ensure_command mount.efs amazon-efs-utils
 
 # The LIVE parameter value (a JSON document), read fresh each time.
 read_live() {
   aws ssm get-parameter --name "$CDKX_LIVE_PARAMETER" --output json | json_get Parameter.Value
+}
+
+# live_has_settled <json> <deployment id>: whether the live-color Lambda has
+# recorded that deployment. A set, so events it processed out of order cannot
+# hide a newer one; lastSettledDeploymentId is the shape older versions wrote.
+live_has_settled() {
+  local status=0
+  jq -e --arg id "$2" '[.settledDeploymentIds[]?, (.lastSettledDeploymentId // empty)] | any(. == $id)' \
+    <<<"$1" >/dev/null || status=$?
+  case "$status" in
+    0) return 0 ;;
+    1) return 1 ;;
+    *) fail "LIVE parameter $CDKX_LIVE_PARAMETER is not the expected JSON: $1" ;;
+  esac
+}
+
+# The newest recorded deployment, for messages.
+newest_settled() {
+  jq -r '.settledDeploymentIds[-1]? // .lastSettledDeploymentId // "none"' <<<"$1" 2>/dev/null || echo unknown
+}
+
+# Sets `region = <region>` in efs-utils' [mount] section: the commented default
+# line when there is one (as the instances' boot script does), else a new line.
+configure_efs_utils_region() {
+  [ -f "$efs_utils_config" ] || fail "efs-utils config $efs_utils_config not found; is amazon-efs-utils installed?"
+  if grep -qE '^#?region *=' "$efs_utils_config"; then
+    sed -i -E "s/^#?region *=.*/region = $region/" "$efs_utils_config"
+  elif grep -q '^\[mount\]' "$efs_utils_config"; then
+    sed -i "/^\[mount\]/a region = $region" "$efs_utils_config"
+  fi
+  grep -qx "region = $region" "$efs_utils_config" ||
+    fail "could not set region = $region in $efs_utils_config (no [mount] section?)"
+  log "efs-utils region set to $region in $efs_utils_config"
 }
 
 live_color_of() {
@@ -91,18 +134,17 @@ while :; do
     --deployment-group-name "$CDKX_DEPLOYMENT_GROUP_NAME" --output json)"
   last_id="$(json_get deploymentGroupInfo.lastAttemptedDeployment.deploymentId <<<"$group_json")"
   last_status="$(json_get deploymentGroupInfo.lastAttemptedDeployment.status <<<"$group_json")"
-  recorded="$(json_get lastSettledDeploymentId <<<"$live_json")"
   if [ -z "$last_id" ]; then
     log "no deployment attempted yet in $CDKX_DEPLOYMENT_GROUP_NAME"
     break
   fi
   case "$last_status" in
     Succeeded | Failed | Stopped)
-      if [ "$recorded" = "$last_id" ]; then
+      if live_has_settled "$live_json" "$last_id"; then
         log "last deployment $last_id settled ($last_status) and recorded in the LIVE parameter"
         break
       fi
-      waiting_for="the live-color Lambda to record $last_id (LIVE has lastSettledDeploymentId=${recorded:-none})"
+      waiting_for="the live-color Lambda to record $last_id (newest recorded in LIVE: $(newest_settled "$live_json"))"
       ;;
     *) waiting_for="deployment $last_id to settle (status $last_status)" ;;
   esac
@@ -132,6 +174,7 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+configure_efs_utils_region
 # tls is required for access points; iam authorizes with the build role.
 mount -t efs -o "tls,iam,accesspoint=$access_point" "$CDKX_FILE_SYSTEM_ID:/" "$mount_dir"
 mountpoint -q "$mount_dir" || fail "mount of $access_point on $mount_dir did not take effect"
