@@ -8,7 +8,7 @@ import * as path from 'path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { DEMO, buildVendorApp } from './vendor-app';
-import { BlueGreenEfsDeploy } from '../src';
+import { BlueGreenEfsDeploy, DeploymentContract } from '../src';
 import { PolicyQuota } from '../src/shared/policy-size';
 import { measurePolicies } from '../src/shared/policy-size-guard';
 import { AccessModel, AccessPrincipal } from '../test/support/access-model';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       allowed(model, model.externalRole(`arn:aws:iam::${DEMO.outsider.account}:role/${contract.actionRoleName}`), 's3:GetObject', artifact)],
     ['anonymous reads an artifact', false, allowed(model, model.anonymous(), 's3:GetObject', artifact)],
     ['acme action role decrypts without going through S3', false, allowed(model, action(acme), 'kms:Decrypt', key.arn)],
-    ...webTierChecks(model, webTier),
+    ...webTierChecks(model, webTier, contract),
   ];
   let failures = 0;
   for (const [what, expected, result] of checks) {
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
 }
 
 /** The web tier's EFS and release-state access, evaluated like the rest. */
-function webTierChecks(model: AccessModel, web: BlueGreenEfsDeploy): Array<[string, boolean, Promise<boolean>]> {
+function webTierChecks(model: AccessModel, web: BlueGreenEfsDeploy, contract: DeploymentContract): Array<[string, boolean, Promise<boolean>]> {
   const stack = Stack.of(web);
   const logicalId = (c: IConstruct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
   const roleOf = (c: IConstruct) => model.roleAt(stack.stackName, logicalId(c));
@@ -110,6 +110,8 @@ function webTierChecks(model: AccessModel, web: BlueGreenEfsDeploy): Array<[stri
   const through = (directory: string) => ({ 'elasticfilesystem:AccessPointArn': model.accessPoint(fileSystem, directory).arn });
   const instances = roleOf(web.instanceRole);
   const publisher = roleOf(web.publishRole);
+  const inbox = `arn:aws:s3:::${model.assembly.resolve(stack.stackName, { Ref: logicalId(web.node.findChild('ReleaseInbox').node.findChild('Bucket')) })}/release.zip`;
+  const action = (account: string) => model.role(account, contract.actionRoleName);
   const live = `arn:aws:ssm:${DEMO.dev.region}:${DEMO.dev.account}:parameter${model.assembly.resolve(stack.stackName, { Ref: logicalId(web.liveColorParameter) })}`;
   return [
     ['web instances mount the release content read-only through /app', true, allowed(model, instances, 'elasticfilesystem:ClientMount', fileSystem.arn, through('/app'))],
@@ -117,6 +119,8 @@ function webTierChecks(model: AccessModel, web: BlueGreenEfsDeploy): Array<[stri
     ['web instances write the release content', false, allowed(model, instances, 'elasticfilesystem:ClientWrite', fileSystem.arn, through('/app'))],
     ['the publishing build writes through /app (both colors at once)', false, allowed(model, publisher, 'elasticfilesystem:ClientWrite', fileSystem.arn, through('/app'))],
     ['the publishing build sets the live color', false, allowed(model, publisher, 'ssm:PutParameter', live)],
+    ['dev action role drops a release into the dev web tier\'s inbox', true, allowed(model, action(DEMO.dev.account), 's3:PutObject', inbox)],
+    ['acme action role drops a release into the dev web tier\'s inbox', false, allowed(model, action(DEMO.tenants[0].account), 's3:PutObject', inbox)],
   ];
 }
 

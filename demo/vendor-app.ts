@@ -58,7 +58,11 @@ export function buildVendorApp(outdir?: string): VendorApp {
       repository: 'vendor/shop',
       branch: 'main',
     }),
-    buildOptions: { commands: ['npm ci', 'npm test', 'npx cdk synth -o dist'], outputDirectory: 'dist', testReportFiles: ['reports/*.xml'] },
+    buildOptions: {
+      commands: ['npm ci', 'npm test', 'npx cdk synth -o dist', 'npm run build --prefix web -- --out-dir ../dist/web'],
+      outputDirectory: 'dist',
+      testReportFiles: ['reports/*.xml'],
+    },
     deploymentKind: DeploymentKind.cloudFormation({ stackName: 'shop-app', templatePath: 'ShopApp.template.json' }),
     stages: [
       {
@@ -66,6 +70,8 @@ export function buildVendorApp(outdir?: string): VendorApp {
         targets: [{ id: 'dev', account: DEMO.dev.account, region: DEMO.dev.region }],
         verify: [{ name: 'IntegrationTests', commands: ['npm run test:integ'] }],
       },
+      // The marketing site in dev: handed to its web tier, which releases it blue/green.
+      { name: 'DevWeb', deploymentKind: DeploymentKind.blueGreenEfsRelease(), targets: [{ id: 'dev-web', account: DEMO.dev.account, region: DEMO.dev.region }] },
       { name: 'Prod', approval: {}, targets: DEMO.tenants.map((t) => ({ id: t.name, account: t.account, region: t.region, parameters: { Tenant: t.name } })) },
     ],
   });
@@ -89,24 +95,20 @@ export function buildVendorApp(outdir?: string): VendorApp {
     const stack = new Stack(app, `Target-${target.name}`, { env: { account: target.account, region: target.region } });
     new TenantDeploymentRole(stack, 'DeploymentRoles', {
       contract,
+      blueGreenEfsReleases: target.name === 'dev',
       executionRoleStatements: [new iam.PolicyStatement({
         actions: ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes'],
         resources: [`arn:aws:sns:*:${target.account}:shop-*`],
       })],
     });
   }
-  // The content-heavy marketing site: code on EFS, released blue/green by its
-  // own pipeline in the dev account from the web/ folder of the same repository.
+  // The content-heavy marketing site: code on EFS in the dev account, released
+  // blue/green from the web/ part of each build the release pipeline hands over.
   const webStack = new Stack(app, 'Web-dev', { env: { account: DEMO.dev.account, region: DEMO.dev.region } });
   const webTier = new BlueGreenEfsDeploy(webStack, 'MarketingSite', {
     releaseName: 'shop-web',
-    source: PipelineSource.connection({
-      connectionArn: `arn:aws:codeconnections:us-east-1:${DEMO.dev.account}:connection/00000000-demo`,
-      repository: 'vendor/shop',
-      branch: 'main',
-      filePaths: ['web/**'],
-    }),
-    contentBuild: { commands: ['cd web && npm ci && npm run build'], outputDirectory: 'web/dist' },
+    releasedBy: contract,
+    contentDirectory: 'web',
     healthCheckPath: '/health.html',
   });
   return { app, contract, stores, pipeline, testRunner, webTier };

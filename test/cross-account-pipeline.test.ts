@@ -194,6 +194,16 @@ describe('CrossAccountPipeline options', () => {
     expect(dev.RoleArn).toBe('arn:aws:iam::222222222222:role/cdkx-main-deploy-action');
   });
 
+  test('blue/green EFS releases drop the build output into each target\'s release inbox as the target action role', () => {
+    const { stack } = build({ deploymentKind: DeploymentKind.blueGreenEfsRelease() });
+    const [release] = pipelines(Template.fromStack(stack));
+    const dev = release.Stages[2].Actions[0];
+    expect(dev.ActionTypeId).toEqual({ Category: 'Deploy', Owner: 'AWS', Provider: 'S3', Version: '1' });
+    expect(dev.Configuration).toEqual({ BucketName: 'cdkx-main-releases-222222222222-us-east-1', ObjectKey: 'release.zip', Extract: 'false' });
+    expect(dev.RoleArn).toBe('arn:aws:iam::222222222222:role/cdkx-main-deploy-action');
+    expect(dev.InputArtifacts).toEqual([{ Name: 'BuildOutput' }]);
+  });
+
   test('the CodeBuild deploy project reads its input artifact with its own role and the store key', () => {
     const { stack } = build({ deploymentKind: DeploymentKind.codeBuild({ commands: ['./deploy.sh'] }) });
     const template = Template.fromStack(stack);

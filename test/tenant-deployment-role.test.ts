@@ -178,6 +178,23 @@ describe('TenantDeploymentRole options', () => {
     await model.expectDecision({ principal: actionRole, action: 'iam:PassRole', resource: taskRole, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }, 'ImplicitlyDenied');
   });
 
+  test('blue/green EFS releases: the action role only writes objects of this account\'s release inboxes', () => {
+    const { stack } = tenant({ blueGreenEfsReleases: true });
+    const statements = allStatements(Template.fromStack(stack).toJSON()).map(({ statement }) => statement);
+    expect(statements.find((s) => s.Sid === 'DropBlueGreenReleases')).toEqual({
+      Sid: 'DropBlueGreenReleases',
+      Effect: 'Allow',
+      Action: 's3:PutObject',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::cdkx-main-releases-', { Ref: 'AWS::AccountId' }, '-*/*']] },
+      Condition: { StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+  });
+
+  test('without blueGreenEfsReleases the action role cannot write release inboxes', () => {
+    const { stack } = tenant();
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('-releases-');
+  });
+
   test('without ecsServiceDeployments the action role has no ECS permission', () => {
     const { stack } = tenant();
     expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('ecs:');

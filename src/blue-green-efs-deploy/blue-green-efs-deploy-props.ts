@@ -5,6 +5,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { PipelineSource } from '../cross-account-pipeline/pipeline-source';
+import { DeploymentContract } from '../shared/deployment-contract';
 
 /**
  * Shell commands added to the generated CodeDeploy hooks. They run as root on
@@ -45,8 +46,24 @@ export interface ContentBuildOptions {
  * Properties of a `BlueGreenEfsDeploy`.
  */
 export interface BlueGreenEfsDeployProps {
-  /** Where releases come from. The same sources as `CrossAccountPipeline`. */
-  readonly source: PipelineSource;
+  /**
+   * Where releases come from. The same sources as `CrossAccountPipeline`.
+   * Give either this or `releasedBy`.
+   *
+   * @default - none; `releasedBy` must be set
+   */
+  readonly source?: PipelineSource;
+
+  /**
+   * Released by a `CrossAccountPipeline` of this contract (its
+   * `DeploymentKind.blueGreenEfsRelease()`): creates this account's release
+   * inbox, named by the contract, which only the contract's action role may
+   * write and whose new releases start this web tier's pipeline. Give either
+   * this or `source`.
+   *
+   * @default - none; `source` must be set
+   */
+  readonly releasedBy?: DeploymentContract;
 
   /**
    * Builds the content before publishing it. Without it the source itself

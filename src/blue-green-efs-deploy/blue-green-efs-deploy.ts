@@ -14,12 +14,14 @@ import { ColorFileSystem } from './color-file-system';
 import { instanceBootCommands } from './instance-boot';
 import { LiveColorTracker } from './live-color-tracker';
 import { HookEvent, ReleaseBundleOptions } from './release-bundle';
+import { ReleaseInbox } from './release-inbox';
 import { ReleasePipeline } from './release-pipeline';
 import { ReleaseSettings, releaseSettingsProblems } from './release-settings';
 import { WebFleet } from './web-fleet';
+import { contractProblems } from '../shared/contract-problems';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { createAccessLogsBucket } from '../shared/server-access-logs';
-import { throwIfProblems } from '../shared/validation';
+import { Problem, throwIfProblems } from '../shared/validation';
 
 /** Where instances mount the app access point (the directory holding both colors). */
 const EFS_MOUNT_PATH = '/mnt/efs/app';
@@ -68,7 +70,7 @@ export class BlueGreenEfsDeploy extends Construct {
     this.vpc = props.vpc ?? this.createVpc();
     const instanceSubnets = props.instanceSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const settings = this.settings(props, instanceSubnets);
-    throwIfProblems(this, [...releaseSettingsProblems(settings), ...props.source._problems('source')]);
+    throwIfProblems(this, [...releaseSettingsProblems(settings), ...sourceProblems(props)]);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const colors = new ColorFileSystem(this, 'Content', { vpc: this.vpc, subnets: instanceSubnets, removalPolicy });
@@ -147,9 +149,12 @@ export class BlueGreenEfsDeploy extends Construct {
     });
     this.deploymentServiceRole = group.serviceRole;
 
+    const source = props.releasedBy
+      ? new ReleaseInbox(this, 'ReleaseInbox', { contract: props.releasedBy, accessLogs }).source
+      : props.source!;
     const pipeline = new ReleasePipeline(this, 'Pipeline', {
       pipelineName: this.pipelineName,
-      source: props.source,
+      source,
       contentBuild: props.contentBuild,
       contentDirectory: props.contentDirectory ?? '.',
       vpc: this.vpc,
@@ -220,4 +225,24 @@ export class BlueGreenEfsDeploy extends Construct {
       hookCommands: Object.fromEntries(Object.entries(hookCommands).filter(([, commands]) => commands?.length)),
     };
   }
+}
+
+/** Exactly one of `source` and `releasedBy`, each valid. */
+function sourceProblems(props: BlueGreenEfsDeployProps): Problem[] {
+  if (props.source && props.releasedBy) {
+    return [{
+      property: 'releasedBy',
+      value: props.releasedBy.qualifier,
+      reason: 'a web tier has one source: either its own (source) or a CrossAccountPipeline of the contract (releasedBy)',
+      fix: 'drop source to release through the pipeline, or drop releasedBy to release from the source directly',
+    }];
+  }
+  if (props.releasedBy) return contractProblems(props.releasedBy, 'releasedBy');
+  if (props.source) return props.source._problems('source');
+  return [{
+    property: 'source',
+    value: undefined,
+    reason: 'a web tier needs something to release',
+    fix: 'set source (e.g. PipelineSource.connection(...)), or releasedBy: contract to be released by a CrossAccountPipeline',
+  }];
 }

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { assumeTargetActionRolesStatement } from './assume-target-roles';
 import { IArtifactStore } from '../artifact-store/artifact-store';
 import { DeploymentContract } from '../shared/deployment-contract';
+import { RELEASE_INBOX_OBJECT_KEY } from '../shared/naming';
 import { Problem } from '../shared/validation';
 
 /** A target account and region of a pipeline stage. */
@@ -153,6 +154,17 @@ export class DeploymentKind {
    */
   public static ecsService(props: EcsServiceDeploymentProps): IDeploymentKind {
     return new EcsServiceDeployment(props);
+  }
+
+  /**
+   * Hand the build output to a `BlueGreenEfsDeploy` in each target: the zip is
+   * dropped into the target's release inbox (named by the contract), which
+   * starts that web tier's own release pipeline (publish into the idle color,
+   * blue/green deployment). The targets' TenantDeploymentRole must allow it
+   * (`blueGreenEfsReleases`), and their `BlueGreenEfsDeploy` must set `releasedBy`.
+   */
+  public static blueGreenEfsRelease(): IDeploymentKind {
+    return new BlueGreenEfsRelease();
   }
 
   private constructor() {}
@@ -343,6 +355,27 @@ class EcsServiceDeployment implements IDeploymentKind {
         ServiceName: this.props.serviceName,
         FileName: this.props.imageDefinitionsFile ?? 'imagedefinitions.json',
         DeploymentTimeout: String(timeout.toMinutes()),
+      },
+    }];
+  }
+}
+
+class BlueGreenEfsRelease implements IDeploymentKind {
+  public readonly actionsPerTarget = 1;
+  public readonly requiredParameters: string[] = [];
+
+  public bind(): void {
+    // Nothing shared: the action runs as the target's action role.
+  }
+
+  public renderActions(context: DeploymentActionContext): DeploymentAction[] {
+    return [{
+      category: 'Deploy',
+      provider: 'S3',
+      configuration: {
+        BucketName: context.contract.releaseInboxBucketName(context.target.account, context.target.region),
+        ObjectKey: RELEASE_INBOX_OBJECT_KEY,
+        Extract: 'false',
       },
     }];
   }

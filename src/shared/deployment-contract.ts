@@ -105,6 +105,14 @@ export class DeploymentContract {
     return naming.artifactBucketName(this.qualifier, this.toolingAccount, region);
   }
 
+  /**
+   * Name of the release inbox in a target account and region: the bucket a
+   * `BlueGreenEfsDeploy` released by this contract's pipeline starts from.
+   */
+  public releaseInboxBucketName(account: string, region: string): string {
+    return naming.releaseInboxBucketName(this.qualifier, account, region);
+  }
+
   /** ARN of the artifact key alias in a region of the tooling account. */
   public artifactKeyAliasArn(region: string): string {
     return `arn:${Aws.PARTITION}:kms:${region}:${this.toolingAccount}:${this.artifactKeyAliasName}`;

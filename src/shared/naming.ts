@@ -39,6 +39,14 @@ export function artifactBucketNamePattern(qualifier: string, toolingAccount: str
   return artifactBucketName(qualifier, toolingAccount, '*');
 }
 
+/** The object a pipeline writes into a release inbox; its new versions start the web tier's release. */
+export const RELEASE_INBOX_OBJECT_KEY = 'release.zip';
+
+/** Bucket in a target account where the pipeline drops releases for a BlueGreenEfsDeploy there. */
+export function releaseInboxBucketName(qualifier: string, targetAccount: string, region: string): string {
+  return `${NAME_PREFIX}-${qualifier}-releases-${targetAccount}-${region}`;
+}
+
 export function artifactKeyAliasName(qualifier: string): string {
   return `alias/${NAME_PREFIX}-${qualifier}-artifacts`;
 }

@@ -6,7 +6,7 @@ import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/a
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { addNagSuppressions } from '../shared/nag-suppressions';
-import { artifactBucketNamePattern } from '../shared/naming';
+import { artifactBucketNamePattern, releaseInboxBucketName } from '../shared/naming';
 import { PolicyQuota } from '../shared/policy-size';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { Problem, throwIfProblems } from '../shared/validation';
@@ -93,6 +93,15 @@ export interface TenantDeploymentRoleProps {
    * @default - no ECS permissions
    */
   readonly ecsServiceDeployments?: EcsServiceDeploymentPermissions;
+
+  /**
+   * Let the action role drop releases into this account's release inboxes
+   * (the pipeline's `DeploymentKind.blueGreenEfsRelease`, for a
+   * `BlueGreenEfsDeploy` with `releasedBy` in this account).
+   *
+   * @default false
+   */
+  readonly blueGreenEfsReleases?: boolean;
 
   /**
    * Maximum session duration of the action role.
@@ -214,6 +223,7 @@ export class TenantDeploymentRole extends Construct {
     }
     this.grantActionRolePermissions();
     if (props.ecsServiceDeployments) this.grantEcsServiceDeployments(props.ecsServiceDeployments);
+    if (props.blueGreenEfsReleases) this.grantReleaseInboxWrites();
 
     this.suppressExpectedNagFindings();
     guardPolicySizes(this, {
@@ -299,6 +309,25 @@ export class TenantDeploymentRole extends Construct {
         id: 'AwsSolutions-IAM5',
         reason: 'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no resource-level permissions; services are limited to the declared cluster.',
         appliesTo: ['Resource::*', { regex: '/^Resource::arn:<AWS::Partition>:ecs:\\*:<AWS::AccountId>:service\\/.*$/' }],
+      }]);
+    }
+  }
+
+  /** Objects of this account's release inboxes (every region): write only, no read, list or delete. */
+  private grantReleaseInboxWrites(): void {
+    const inboxes = releaseInboxBucketName(this.contract.qualifier, Aws.ACCOUNT_ID, '*');
+    this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DropBlueGreenReleases',
+      actions: ['s3:PutObject'],
+      resources: [`arn:${Aws.PARTITION}:s3:::${inboxes}/*`],
+      conditions: { StringEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } },
+    }));
+    const policy = this.actionRole.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      addNagSuppressions(policy, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'Release objects in this account\'s release inbox of every region (the bucket name carries the account; write only).',
+        appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:s3:::cdkx-.*-releases-<AWS::AccountId>-\\*\\/\\*$/' }],
       }]);
     }
   }
