@@ -233,23 +233,6 @@ describe('live-color handler', () => {
     expect(await currentLive()).toEqual(before);
   });
 
-  test('the old LIVE shape is read and rewritten in the new one', async () => {
-    givenParameters('{"color":"green","deploymentId":"d-1","releaseId":"build:41","lastSettledDeploymentId":"d-1"}', '{"color":"blue","releaseId":"build:42"}');
-    givenDeployment('user');
-
-    const result = await handleStateChange(event('SUCCESS'));
-
-    expect(result.reason).toMatch(/live flips green -> blue/);
-    expect(JSON.parse(result.live!)).toEqual({
-      color: 'blue',
-      deploymentId: 'd-ABC',
-      releaseId: 'build:42',
-      settledReleaseId: 'build:42',
-      settledByDeploymentId: 'd-ABC',
-      settledDeploymentIds: ['d-1', 'd-ABC'],
-    });
-  });
-
   test.each([
     ['another group', event('SUCCESS', 'd-ABC', 'other-group')],
     ['another application', event('SUCCESS', 'd-ABC', 'web', 'other-app')],

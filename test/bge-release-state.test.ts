@@ -64,24 +64,6 @@ describe('initial values and parsing', () => {
     expect(serializeLiveState(parseLiveState(INITIAL_LIVE_VALUE))).toBe(INITIAL_LIVE_VALUE);
   });
 
-  test('the old LIVE shape (lastSettledDeploymentId, no new fields) parses and keeps working', () => {
-    const old = parseLiveState('{"color":"green","deploymentId":"d-1","releaseId":"build:1","lastSettledDeploymentId":"d-2"}');
-    expect(old).toEqual({ color: 'green', deploymentId: 'd-1', releaseId: 'build:1', settledDeploymentIds: ['d-2'] });
-    expect(serializeLiveState(old)).toBe('{"color":"green","deploymentId":"d-1","releaseId":"build:1","settledDeploymentIds":["d-2"]}');
-    // Its recorded deployment stays recorded...
-    expect(decide({ live: old, deploymentId: 'd-2', state: 'FAILURE' }).changed).toBe(false);
-    // ...its release counts as used up (it made green live)...
-    const redeploy = decide({ live: old, pending: greenPending, deploymentId: 'd-3', revision: 'rev-old' });
-    expect(redeploy.next.color).toBe('green');
-    expect(redeploy.reason).toMatch(/already settled by deployment d-1/);
-    // ...and the next release flips as before.
-    const next = decide({ live: old, pending: { color: 'blue', releaseId: 'build:2' }, deploymentId: 'd-4', revision: 'rev-2' });
-    expect(next.next).toEqual(expect.objectContaining({ color: 'blue', deploymentId: 'd-4', releaseId: 'build:2', settledDeploymentIds: ['d-2', 'd-4'] }));
-    // An old shape carrying both forms merges them, the list's entries last.
-    expect(parseLiveState('{"color":"blue","deploymentId":"d-1","lastSettledDeploymentId":"d-9","settledDeploymentIds":["d-8","d-9"]}').settledDeploymentIds)
-      .toEqual(['d-8', 'd-9']);
-  });
-
   test.each([
     ['not json', /LIVE parameter is not valid JSON/],
     ['[]', /must be a JSON object/],

@@ -375,16 +375,6 @@ describe('sync-release.sh', () => {
     expect(tree(blueDir())).toEqual(tree(content));
   });
 
-  test('still understands the LIVE shape older versions wrote (lastSettledDeploymentId)', async () => {
-    setParam('/shop/live', JSON.stringify({ color: 'blue', deploymentId: 'd-0', lastSettledDeploymentId: 'd-1' }));
-
-    const result = await run();
-
-    expect(result.code).toBe(0);
-    expect(result.stderr).toContain('last deployment d-1 settled (Succeeded) and recorded');
-    expect(tree(greenDir())).toEqual(tree(content));
-  });
-
   test('gives efs-utils the region from AWS_REGION before mounting (no instance metadata in CodeBuild)', async () => {
     const result = await run();
 

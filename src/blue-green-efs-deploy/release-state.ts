@@ -29,9 +29,7 @@ export type RevisionColor = readonly [string, Color];
  * "settledReleaseId":"web:b1","settledByDeploymentId":"d-1","settledRevision":"3f9a0c1d2e4b",
  * "revisionColors":[["77aa01bc9d3e","blue"],["3f9a0c1d2e4b","green"]],"settledDeploymentIds":["d-0","d-1","d-2"]}`
  *
- * Older stacks wrote `{color, deploymentId, releaseId?, lastSettledDeploymentId?}`;
- * {@link parseLiveState} accepts that shape (lastSettledDeploymentId becomes the
- * first entry of settledDeploymentIds) and every field after `deploymentId` is optional.
+ * Every field after `deploymentId` is optional (the initial value has none).
  */
 export interface LiveState {
   /** The color the in-service fleet serves. */
@@ -173,11 +171,6 @@ function appendBounded<T>(items: readonly T[] | undefined, item: T, max: number,
 function settledIdsOf(obj: Record<string, unknown>, what: string): string[] {
   const key = 'settledDeploymentIds';
   let ids: string[] = [];
-  // The old shape's single id first, so the list's own (newer) entries end last.
-  const legacy = optionalString(obj, 'lastSettledDeploymentId', what);
-  if (legacy !== undefined) {
-    ids = [legacy];
-  }
   for (const id of optionalArray(obj, key, what)) {
     if (!isNonEmptyString(id)) {
       throw new Error(`${what}.${key} must hold non-empty strings, got ${JSON.stringify(id)}`);
@@ -201,7 +194,6 @@ function revisionColorsOf(obj: Record<string, unknown>, what: string): RevisionC
 
 /**
  * Reads the LIVE parameter value; throws a message naming the bad field.
- * Accepts the shape older versions wrote (see {@link LiveState}).
  */
 export function parseLiveState(json: string): LiveState {
   const what = 'LIVE parameter';
@@ -392,9 +384,8 @@ export function decideAfterDeployment(input: DecisionInput): Decision {
     if (pending.color === 'none') {
       return settle(`${deploymentId} ${outcome} but no release is pending; ${stays}`);
     }
-    const settledBy = pending.releaseId === live.settledReleaseId ? (live.settledByDeploymentId ?? 'an earlier deployment')
-      : pending.releaseId === live.releaseId ? live.deploymentId : undefined;
-    if (settledBy !== undefined) {
+    if (pending.releaseId === live.settledReleaseId) {
+      const settledBy = live.settledByDeploymentId ?? 'an earlier deployment';
       return settle(`${deploymentId} ${outcome} but the pending release ${pending.releaseId} was already settled by deployment ${settledBy}, `
         + `and ${deploymentId} deploys ${input.revision !== undefined ? `revision ${input.revision}, whose color is not known` : 'an unidentified revision'}; ${stays}`);
     }

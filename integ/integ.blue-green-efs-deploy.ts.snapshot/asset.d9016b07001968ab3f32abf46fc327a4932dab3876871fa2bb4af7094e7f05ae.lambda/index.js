@@ -93,10 +93,6 @@ function appendBounded(items, item, max, same) {
 function settledIdsOf(obj, what) {
   const key = "settledDeploymentIds";
   let ids = [];
-  const legacy = optionalString(obj, "lastSettledDeploymentId", what);
-  if (legacy !== void 0) {
-    ids = [legacy];
-  }
   for (const id of optionalArray(obj, key, what)) {
     if (!isNonEmptyString(id)) {
       throw new Error(`${what}.${key} must hold non-empty strings, got ${JSON.stringify(id)}`);
@@ -216,8 +212,8 @@ function decideAfterDeployment(input) {
     if (pending.color === "none") {
       return settle(`${deploymentId} ${outcome} but no release is pending; ${stays}`);
     }
-    const settledBy = pending.releaseId === live.settledReleaseId ? live.settledByDeploymentId ?? "an earlier deployment" : pending.releaseId === live.releaseId ? live.deploymentId : void 0;
-    if (settledBy !== void 0) {
+    if (pending.releaseId === live.settledReleaseId) {
+      const settledBy = live.settledByDeploymentId ?? "an earlier deployment";
       return settle(`${deploymentId} ${outcome} but the pending release ${pending.releaseId} was already settled by deployment ${settledBy}, and ${deploymentId} deploys ${input.revision !== void 0 ? `revision ${input.revision}, whose color is not known` : "an unidentified revision"}; ${stays}`);
     }
     if (createdBefore(input.createTime, input.pendingPublishedAt)) {

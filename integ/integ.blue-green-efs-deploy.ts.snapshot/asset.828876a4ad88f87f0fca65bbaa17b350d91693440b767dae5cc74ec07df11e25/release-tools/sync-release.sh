@@ -86,10 +86,10 @@ read_live() {
 
 # live_has_settled <json> <deployment id>: whether the live-color Lambda has
 # recorded that deployment. A set, so events it processed out of order cannot
-# hide a newer one; lastSettledDeploymentId is the shape older versions wrote.
+# hide a newer one.
 live_has_settled() {
   local status=0
-  jq -e --arg id "$2" '[.settledDeploymentIds[]?, (.lastSettledDeploymentId // empty)] | any(. == $id)' \
+  jq -e --arg id "$2" '[.settledDeploymentIds[]?] | any(. == $id)' \
     <<<"$1" >/dev/null || status=$?
   case "$status" in
     0) return 0 ;;
@@ -100,7 +100,7 @@ live_has_settled() {
 
 # The newest recorded deployment, for messages.
 newest_settled() {
-  jq -r '.settledDeploymentIds[-1]? // .lastSettledDeploymentId // "none"' <<<"$1" 2>/dev/null || echo unknown
+  jq -r '.settledDeploymentIds[-1]? // "none"' <<<"$1" 2>/dev/null || echo unknown
 }
 
 # Sets `region = <region>` in efs-utils' [mount] section: the commented default
