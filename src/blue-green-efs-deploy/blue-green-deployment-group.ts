@@ -9,6 +9,8 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DeploymentGroupFunction } from './deployment-group-function';
 import { HANDLER_RUNTIME } from './handler-runtime';
+import { releaseArns } from './release-arns';
+import { autoRollbackEvents } from './release-settings';
 import { FLEET_TAG } from './web-fleet';
 import { addNagSuppressions, suppressLambdaBasicExecution } from '../shared/nag-suppressions';
 
@@ -24,11 +26,6 @@ export interface BlueGreenDeploymentGroupProps {
   readonly terminationWaitMinutes: number;
   readonly alarms: cloudwatch.IAlarm[];
   readonly releaseName: string;
-}
-
-/** Events that roll a release back: always failure and stop requests, alarms when there are any. */
-export function autoRollbackEvents(alarmCount: number): string[] {
-  return ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', ...(alarmCount > 0 ? ['DEPLOYMENT_STOP_ON_ALARM'] : [])];
 }
 
 /**
@@ -47,10 +44,10 @@ export class BlueGreenDeploymentGroup extends Construct {
     const applicationName = props.applicationName;
     const groupName = props.deploymentGroupName;
     this.deploymentGroupName = groupName;
-    this.deploymentGroupArn = `arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:deploymentgroup:${applicationName}/${groupName}`;
+    this.deploymentGroupArn = releaseArns.deploymentGroup(applicationName, groupName);
     const fleetGroupArns = [
-      `arn:${Aws.PARTITION}:autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroup.autoScalingGroupName}`,
-      `arn:${Aws.PARTITION}:autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}:autoScalingGroup:*:autoScalingGroupName/CodeDeploy_${groupName}_d-*`,
+      releaseArns.autoScalingGroup(props.autoScalingGroup.autoScalingGroupName),
+      releaseArns.fleetCopies(groupName),
     ];
 
     this.serviceRole = new iam.Role(this, 'ServiceRole', {
@@ -99,12 +96,12 @@ export class BlueGreenDeploymentGroup extends Construct {
           sid: 'ManageDeploymentGroup',
           actions: ['codedeploy:CreateDeploymentGroup', 'codedeploy:UpdateDeploymentGroup', 'codedeploy:DeleteDeploymentGroup', 'codedeploy:GetDeploymentGroup'],
           // Any group of this application: a rename updates the old name into the new one.
-          resources: [`arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:deploymentgroup:${applicationName}/*`],
+          resources: [releaseArns.deploymentGroup(applicationName, '*')],
         }),
         new iam.PolicyStatement({
           sid: 'ReadDeploymentConfig',
           actions: ['codedeploy:GetDeploymentConfig'],
-          resources: [`arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:deploymentconfig:${props.deploymentConfig.deploymentConfigName}`],
+          resources: [releaseArns.deploymentConfig(props.deploymentConfig.deploymentConfigName)],
         }),
         new iam.PolicyStatement({
           sid: 'PassServiceRole',

@@ -187,6 +187,11 @@ export function autoScalingGroupNamesOf(info: DeploymentGroupInfo | undefined): 
  * too, so that group `web` never claims the copies of a group `web_admin`.
  */
 export function isCodeDeployCopy(asgName: string, groupName: string): boolean {
-  const prefix = `CodeDeploy_${groupName}_`;
+  const prefix = codeDeployCopyPrefix(groupName);
   return asgName.startsWith(prefix) && /^d-[A-Za-z0-9]+$/.test(asgName.slice(prefix.length));
+}
+
+/** Every copy of group `groupName` is named this followed by a deployment id (`d-...`). */
+export function codeDeployCopyPrefix(groupName: string): string {
+  return `CodeDeploy_${groupName}_`;
 }

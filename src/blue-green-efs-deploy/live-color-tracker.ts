@@ -1,4 +1,4 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { HANDLER_RUNTIME } from './handler-runtime';
 import { LiveColorFunction } from './live-color-function';
+import { releaseArns } from './release-arns';
 import { INITIAL_LIVE_VALUE, INITIAL_PENDING_VALUE } from './release-state';
 import { addNagSuppressions, suppressLambdaBasicExecution } from '../shared/nag-suppressions';
 
@@ -69,7 +70,7 @@ export class LiveColorTracker extends Construct {
     this.handler.addToRolePolicy(new iam.PolicyStatement({
       sid: 'ReadSettledDeployments',
       actions: ['codedeploy:GetDeployment'],
-      resources: [`arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:deploymentgroup:${props.applicationName}/${props.deploymentGroupName}`],
+      resources: [releaseArns.deploymentGroup(props.applicationName, props.deploymentGroupName)],
     }));
 
     // CodeDeploy events reach the handler through a FIFO queue with one message

@@ -15,9 +15,10 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ContentBuildOptions } from './blue-green-efs-deploy-props';
 import { ColorFileSystem } from './color-file-system';
+import { releaseArns } from './release-arns';
 import { ReleaseBundleOptions, releaseToolFiles } from './release-bundle';
 import { PipelineSource, SOURCE_ARTIFACT, pipelineArnOf } from '../cross-account-pipeline/pipeline-source';
-import { addNagSuppressions } from '../shared/nag-suppressions';
+import { addNagSuppressions, CODEBUILD_OWN_LOGS_AND_REPORTS } from '../shared/nag-suppressions';
 import { PRIVATE_BUCKET_DEFAULTS } from '../shared/private-bucket';
 import { logAccessTo } from '../shared/server-access-logs';
 
@@ -262,7 +263,6 @@ export class ReleasePipeline extends Construct {
   }
 
   private grantDeploy(props: ReleasePipelineProps): void {
-    const applicationArn = `arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:application:${props.applicationName}`;
     this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'StartBlueGreenDeployments',
       actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
@@ -271,12 +271,12 @@ export class ReleasePipeline extends Construct {
     this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'RegisterReleaseRevisions',
       actions: ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
-      resources: [applicationArn],
+      resources: [releaseArns.application(props.applicationName)],
     }));
     this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadDeploymentConfig',
       actions: ['codedeploy:GetDeploymentConfig'],
-      resources: [`arn:${Aws.PARTITION}:codedeploy:${Aws.REGION}:${Aws.ACCOUNT_ID}:deploymentconfig:${props.deploymentConfig.deploymentConfigName}`],
+      resources: [releaseArns.deploymentConfig(props.deploymentConfig.deploymentConfigName)],
     }));
   }
 
@@ -286,9 +286,7 @@ export class ReleasePipeline extends Construct {
       'Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*',
       'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*',
       { regex: '/^Resource::<.*Artifacts.*\\.Arn>\\/\\*$/' },
-      { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):logs:.*:log-group:\\/aws\\/codebuild\\/<.*>:\\*$/' },
-      { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):codebuild:.*:report-group\\/<.*>-\\*$/' },
-      { regex: '/^Resource::arn:<AWS::Partition>:s3:::.*\\/\\*$/' },
+      ...CODEBUILD_OWN_LOGS_AND_REPORTS,
       { regex: '/^Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface\\/\\*$/' },
     ];
     for (const role of [this.pipelineRole, this.buildProject?.role, this.publishProject.role]) {

@@ -25,6 +25,11 @@ export interface ReleaseSettings {
   readonly instanceZones?: readonly string[];
 }
 
+/** Events that roll a release back: always failure and stop requests, alarms when there are any. */
+export function autoRollbackEvents(alarmCount: number): string[] {
+  return ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', ...(alarmCount > 0 ? ['DEPLOYMENT_STOP_ON_ALARM'] : [])];
+}
+
 /** Everything wrong with the settings, each with its fix. */
 export function releaseSettingsProblems(s: ReleaseSettings): Problem[] {
   const problems: Problem[] = [];

@@ -33,6 +33,12 @@ export function addNagSuppressions(construct: IConstruct, suppressions: readonly
   });
 }
 
+/** Findings for the grants CodeBuild generates on a project's own log streams and report groups. */
+export const CODEBUILD_OWN_LOGS_AND_REPORTS: ReadonlyArray<{ regex: string }> = [
+  { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):logs:.*:log-group:\\/aws\\/codebuild\\/<.*>:\\*$/' },
+  { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):codebuild:.*:report-group\\/<.*>-\\*$/' },
+];
+
 /** The one AWS managed policy a Lambda function's role carries: writing its own logs. */
 export function suppressLambdaBasicExecution(role: IConstruct): void {
   addNagSuppressions(role, [{

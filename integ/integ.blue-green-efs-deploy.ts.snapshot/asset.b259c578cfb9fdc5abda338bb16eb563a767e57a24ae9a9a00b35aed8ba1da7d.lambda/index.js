@@ -134,8 +134,11 @@ function autoScalingGroupNamesOf(info) {
   return (info?.autoScalingGroups ?? []).map((g) => g.name).filter((name) => typeof name === "string" && name !== "");
 }
 function isCodeDeployCopy(asgName, groupName) {
-  const prefix = `CodeDeploy_${groupName}_`;
+  const prefix = codeDeployCopyPrefix(groupName);
   return asgName.startsWith(prefix) && /^d-[A-Za-z0-9]+$/.test(asgName.slice(prefix.length));
+}
+function codeDeployCopyPrefix(groupName) {
+  return `CodeDeploy_${groupName}_`;
 }
 
 // src/blue-green-efs-deploy/transient-retry.ts
