@@ -49,6 +49,7 @@ describe('BlueGreenEfsDeploy input errors name the construct, the property, the 
     ['health check path with a space', { healthCheckPath: '/a b' }, /healthCheckPath = "\/a b"/],
     ['port out of range', { applicationPort: 70000 }, /applicationPort = 70000: is not a TCP port/],
     ['validate timeout too short', { validateTimeout: Duration.seconds(5) }, /validateTimeout = "5 seconds"/],
+    ['validate timeout over a hook\'s hour', { validateTimeout: Duration.seconds(3601) }, /validateTimeout = "3601 seconds": a CodeDeploy hook runs between 10 seconds .* and 3600 seconds/],
     ['release name with spaces', { releaseName: 'shop web' }, /releaseName = "shop web": must be letters, digits/],
     ['release name too long', { releaseName: 'x'.repeat(61) }, /releaseName = "x{61}".*at most 60 characters/],
     ['bad source', { source: PipelineSource.connection({ connectionArn: 'not-an-arn', repository: 'acme/shop', branch: 'main' }) }, /source\.connectionArn = "not-an-arn": not a CodeConnections connection ARN/],

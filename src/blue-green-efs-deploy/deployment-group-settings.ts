@@ -4,11 +4,12 @@
  *
  * CloudFormation cannot create an EC2 blue/green group that copies an Auto Scaling
  * group (cloudformation-coverage-roadmap #2071), so a custom resource calls the
- * CodeDeploy API. Pure: only SDK types are imported; the handler does the calls.
+ * CodeDeploy API. Pure: only SDK types and the shared limits are imported; the handler does the calls.
  */
 import type {
   AutoRollbackEvent, CreateDeploymentGroupInput, DeploymentGroupInfo, UpdateDeploymentGroupInput,
 } from '@aws-sdk/client-codedeploy';
+import { MAX_BLUE_GREEN_WAIT_MINUTES } from './codedeploy-limits';
 
 /** ResourceProperties of the custom resource, as CloudFormation delivers them (strings). */
 export interface DeploymentGroupResourceProperties {
@@ -46,8 +47,6 @@ export const DEFAULT_DEPLOYMENT_CONFIG_NAME = 'CodeDeployDefault.OneAtATime';
 
 const AUTO_ROLLBACK_EVENTS: readonly string[] = ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'];
 
-/** CodeDeploy accepts 0 to 2880 minutes (two days) for both waits. */
-const MAX_WAIT_MINUTES = 2880;
 
 function requiredString(props: Record<string, unknown>, key: string): string {
   const value = props[key];
@@ -67,8 +66,8 @@ function minutes(props: Record<string, unknown>, key: string, fallback: number):
     throw new Error(`ResourceProperties.${key} must be a whole number of minutes, got ${JSON.stringify(value)}`);
   }
   const n = Number(text.trim());
-  if (n > MAX_WAIT_MINUTES) {
-    throw new Error(`ResourceProperties.${key} must be at most ${MAX_WAIT_MINUTES} minutes, got ${n}`);
+  if (n > MAX_BLUE_GREEN_WAIT_MINUTES) {
+    throw new Error(`ResourceProperties.${key} must be at most ${MAX_BLUE_GREEN_WAIT_MINUTES} minutes, got ${n}`);
   }
   return n;
 }

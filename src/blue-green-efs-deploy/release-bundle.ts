@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { MAX_HOOK_TIMEOUT_SECONDS } from './codedeploy-limits';
 
 /** The EC2 blue/green lifecycle events a user may add commands to, in the order CodeDeploy runs them. */
 export const HOOK_EVENTS = ['BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService', 'BeforeAllowTraffic', 'AfterAllowTraffic'] as const;
@@ -44,8 +45,6 @@ const SWITCH_COLOR_TIMEOUT_SECONDS = 300;
 const USER_HOOK_TIMEOUT_SECONDS = 900;
 /** Slack above the script's own deadline, so its clear message wins over CodeDeploy's timeout. */
 const VALIDATE_SLACK_SECONDS = 60;
-/** CodeDeploy's limit for one hook script. */
-const MAX_HOOK_TIMEOUT_SECONDS = 3600;
 
 /**
  * Files of the release-tools asset: release-tools/sync-release.sh, bundle/appspec.yml,

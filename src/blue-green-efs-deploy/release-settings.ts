@@ -1,10 +1,6 @@
+import { MAX_BLUE_GREEN_WAIT_MINUTES, MAX_HOOK_TIMEOUT_SECONDS } from './codedeploy-limits';
 import { Problem } from '../shared/validation';
 
-/** CodeDeploy keeps the original fleet at most this long after a blue/green release. */
-export const MAX_TERMINATION_WAIT_MINUTES = 2880;
-
-/** CodeDeploy runs one lifecycle hook script for at most an hour. */
-export const MAX_HOOK_TIMEOUT_SECONDS = 3600;
 
 /** Longest release name: the deployment group's ASG copies are named `CodeDeploy_<group>_<deploymentId>` within 255 characters, and CodePipeline names stop at 100. */
 export const MAX_RELEASE_NAME_LENGTH = 60;
@@ -55,12 +51,12 @@ export function releaseSettingsProblems(s: ReleaseSettings): Problem[] {
   if (s.maxCapacity < 1) {
     problems.push({ property: 'maxCapacity', value: s.maxCapacity, reason: 'a fleet of no instances cannot serve or be released to', fix: 'set maxCapacity to 1 or more (2 or more across two AZs for availability)' });
   }
-  if (!Number.isInteger(s.terminationWaitMinutes) || s.terminationWaitMinutes < 0 || s.terminationWaitMinutes > MAX_TERMINATION_WAIT_MINUTES) {
+  if (!Number.isInteger(s.terminationWaitMinutes) || s.terminationWaitMinutes < 0 || s.terminationWaitMinutes > MAX_BLUE_GREEN_WAIT_MINUTES) {
     problems.push({
       property: 'terminationWaitTime',
       value: `${s.terminationWaitMinutes} minutes`,
-      reason: `CodeDeploy keeps the original instances between 0 and ${MAX_TERMINATION_WAIT_MINUTES} whole minutes (2 days)`,
-      fix: `use Duration.minutes(n) with n from 0 to ${MAX_TERMINATION_WAIT_MINUTES}; rollback is instant only while the old fleet exists`,
+      reason: `CodeDeploy keeps the original instances between 0 and ${MAX_BLUE_GREEN_WAIT_MINUTES} whole minutes (2 days)`,
+      fix: `use Duration.minutes(n) with n from 0 to ${MAX_BLUE_GREEN_WAIT_MINUTES}; rollback is instant only while the old fleet exists`,
     });
   }
   if (!Number.isInteger(s.validateTimeoutSeconds) || s.validateTimeoutSeconds < 10 || s.validateTimeoutSeconds > MAX_HOOK_TIMEOUT_SECONDS) {

@@ -28,10 +28,12 @@ module.exports = __toCommonJS(deployment_group_lambda_exports);
 var import_client_auto_scaling = require("@aws-sdk/client-auto-scaling");
 var import_client_codedeploy = require("@aws-sdk/client-codedeploy");
 
+// src/blue-green-efs-deploy/codedeploy-limits.ts
+var MAX_BLUE_GREEN_WAIT_MINUTES = 2880;
+
 // src/blue-green-efs-deploy/deployment-group-settings.ts
 var DEFAULT_DEPLOYMENT_CONFIG_NAME = "CodeDeployDefault.OneAtATime";
 var AUTO_ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"];
-var MAX_WAIT_MINUTES = 2880;
 function requiredString(props, key) {
   const value = props[key];
   if (typeof value !== "string" || value.trim() === "") {
@@ -49,8 +51,8 @@ function minutes(props, key, fallback) {
     throw new Error(`ResourceProperties.${key} must be a whole number of minutes, got ${JSON.stringify(value)}`);
   }
   const n = Number(text.trim());
-  if (n > MAX_WAIT_MINUTES) {
-    throw new Error(`ResourceProperties.${key} must be at most ${MAX_WAIT_MINUTES} minutes, got ${n}`);
+  if (n > MAX_BLUE_GREEN_WAIT_MINUTES) {
+    throw new Error(`ResourceProperties.${key} must be at most ${MAX_BLUE_GREEN_WAIT_MINUTES} minutes, got ${n}`);
   }
   return n;
 }
