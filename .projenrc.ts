@@ -15,7 +15,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   author: 'cdk-cross-account-cicd developers',
   authorAddress: 'maintainers@cdk-cross-account-cicd.dev',
   repositoryUrl: 'https://github.com/cdk-cross-account-cicd/cdk-cross-account-cicd.git',
-  keywords: ['cdk', 'aws-cdk', 'codepipeline', 'cross-account', 'multi-account', 'saas', 'cicd'],
+  // `awscdk` is the keyword Construct Hub indexes by.
+  keywords: ['awscdk', 'cdk', 'aws-cdk', 'codepipeline', 'cross-account', 'multi-account', 'saas', 'cicd'],
+  // Nothing has been deployed to real accounts yet: every type is experimental until it
+  // has (the README's status table says which constructs have been).
+  stability: 'experimental',
+  // The jsii runtime that Python and Java users run supports Node 22 and 24 only.
+  minNodeVersion: '22.0.0',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
@@ -122,10 +128,13 @@ project.addTask('integ:update', {
   receiveArgs: true,
 });
 // The main job: synthesize the demo vendor app and print what it built and proved.
-project.addTask('demo', {
+// It synthesizes constructs whose Lambda code is the esbuild bundle, so it builds
+// that first: on a fresh clone `npm ci && npm run demo` must work with no other command.
+const demo = project.addTask('demo', {
   description: 'Synthesize the demo vendor app into cdk.out and print stacks, policy sizes and the access proof (offline)',
-  exec: 'ts-node --project tsconfig.dev.json demo/main.ts',
 });
+demo.spawn(project.tasks.tryFind('bundle')!);
+demo.exec('ts-node --project tsconfig.dev.json demo/main.ts');
 
 // Performance claims come from here, never from timed unit tests.
 project.addTask('bench', {
