@@ -36,6 +36,23 @@ const WEB_ROOT = '/var/www/current';
  *
  * The live color changes only when CodeDeploy reports a release succeeded; a
  * publish never writes into the live color, and a rollback leaves it untouched.
+ *
+ * @example
+ * import { App, Duration, Stack } from 'aws-cdk-lib';
+ * import * as s3 from 'aws-cdk-lib/aws-s3';
+ * import { BlueGreenEfsDeploy, PipelineSource } from 'cdk-cross-account-cicd';
+ *
+ * // An explicit env: the construct spreads the fleet over two availability zones
+ * // (offline synth reads them from the `availability-zones:...` context).
+ * const stack = new Stack(new App(), 'Web', { env: { account: '222222222222', region: 'us-east-1' } });
+ * declare const releases: s3.IBucket;
+ * new BlueGreenEfsDeploy(stack, 'MarketingSite', {
+ *   releaseName: 'shop-web',
+ *   source: PipelineSource.s3({ bucket: releases, objectKey: 'web/site.zip' }),
+ *   contentBuild: { commands: ['npm ci', 'npm run build'], outputDirectory: 'dist' },
+ *   healthCheckPath: '/health.html',
+ *   terminationWaitTime: Duration.minutes(120),
+ * });
  */
 export class BlueGreenEfsDeploy extends Construct {
   /** VPC of the fleet, the file system and the publishing build. */

@@ -52,6 +52,16 @@ export interface DeploymentContractProps {
  * Both sides take the same contract object, so they cannot be configured
  * inconsistently, and both compute every name themselves, so no stack needs a
  * reference to another and they deploy in any order.
+ *
+ * @example
+ * import { DeploymentContract } from 'cdk-cross-account-cicd';
+ *
+ * // One object, given to the tooling stacks and to every tenant stack alike.
+ * const contract = new DeploymentContract({
+ *   toolingAccount: '111111111111',
+ *   organizationId: 'o-a1b2c3d4e5',
+ *   qualifier: 'shop',
+ * });
  */
 export class DeploymentContract {
   /** The tooling account id. */

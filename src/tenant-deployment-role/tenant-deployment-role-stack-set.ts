@@ -83,6 +83,21 @@ export interface TenantDeploymentRoleStackSetProps {
  *
  * The roles template is synthesized in a separate, bootstrapless app, so the
  * target accounts need no `cdk bootstrap`.
+ *
+ * @example
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { DeploymentContract, TenantDeploymentRoleStackSet } from 'cdk-cross-account-cicd';
+ *
+ * const app = new App();
+ * const contract = new DeploymentContract({ toolingAccount: '111111111111', organizationId: 'o-a1b2c3d4e5', qualifier: 'shop' });
+ * // In the management account (or a StackSets delegated administrator account).
+ * const management = new Stack(app, 'TenantRolesRollout', { env: { account: '999999999999', region: 'us-east-1' } });
+ * new TenantDeploymentRoleStackSet(management, 'TenantRoles', {
+ *   contract,
+ *   organizationalUnitIds: ['ou-ab12-34cd56ef'],
+ *   executionRoleManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonSNSFullAccess'],
+ * });
+ * app.synth();
  */
 export class TenantDeploymentRoleStackSet extends Construct {
   /** The StackSet resource. */

@@ -162,6 +162,24 @@ const SELF_MODIFICATION_ACTIONS = [
  *   permissions the user declares. The action role is the only role this
  *   construct lets pass it; principals of the target account that may pass any
  *   role (`iam:PassRole` on `*`) can pass it too, so restrict those with an SCP.
+ *
+ * @example
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import * as iam from 'aws-cdk-lib/aws-iam';
+ * import { DeploymentContract, TenantDeploymentRole } from 'cdk-cross-account-cicd';
+ *
+ * const app = new App();
+ * const contract = new DeploymentContract({ toolingAccount: '111111111111', organizationId: 'o-a1b2c3d4e5', qualifier: 'shop' });
+ * const tenant = new Stack(app, 'TenantRoles', { env: { account: '333333333333', region: 'us-east-1' } });
+ * new TenantDeploymentRole(tenant, 'DeploymentRoles', {
+ *   contract,
+ *   // Exactly what the application's stacks need; there is no administrator default.
+ *   executionRoleStatements: [new iam.PolicyStatement({
+ *     actions: ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes'],
+ *     resources: ['arn:aws:sns:*:333333333333:shop-*'],
+ *   })],
+ * });
+ * app.synth();
  */
 export class TenantDeploymentRole extends Construct {
   /** ARN of the action role of `contract` in `account`, without a reference to its stack. */
