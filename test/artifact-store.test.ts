@@ -2,8 +2,9 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ArtifactStore, ArtifactStoreProps, DeploymentContract } from '../src';
-import { accounts, allStatements, measured, synthError, wildcardActions } from './support/policy-inspection';
+import { ArtifactStore, ArtifactStoreProps, DeploymentContract, IArtifactStore } from '../src';
+import { accounts, allStatements, measured, wildcardActions } from './support/policy-inspection';
+import { synthErrorOf } from './support/synth-error';
 import { PolicyQuota } from '../src/shared/policy-size';
 
 const TOOLING = '111111111111';
@@ -174,6 +175,32 @@ describe('ArtifactStore options', () => {
     expect(json).toContain('arn:aws:kms:us-west-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab');
     expect(json).toContain(':s3:::cdkx-main-artifacts-111111111111-us-west-2/*');
   });
+
+  test.each(['grantRead', 'grantReadWrite'] as const)('an imported store\'s %s gives an owned store\'s statements, on its own bucket and key', (grant) => {
+    const granted = (make: (stack: Stack) => IArtifactStore) => {
+      const stack = toolingStack();
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com') });
+      make(stack)[grant](role);
+      return allStatements(Template.fromStack(stack).toJSON())
+        .filter(({ type }) => type === 'AWS::IAM::Policy')
+        .map(({ statement }) => ({ actions: [].concat(statement.Action).sort(), resource: statement.Resource }));
+    };
+    const owned = granted((stack) => new ArtifactStore(stack, 'Store', {
+      contract: new DeploymentContract({ toolingAccount: TOOLING, organizationId: ORG }),
+    }));
+    const inPartition = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+    const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const imported = granted((stack) => ArtifactStore.fromAttributes(stack, 'Imported', {
+      bucketName: 'cdkx-main-artifacts-111111111111-eu-west-1', encryptionKeyArn: keyArn,
+    }));
+
+    expect(imported.map((s) => s.actions)).toEqual(owned.map((s) => s.actions));
+    expect(imported.map((s) => s.resource)).toEqual([
+      inPartition(':s3:::cdkx-main-artifacts-111111111111-eu-west-1/*'),
+      inPartition(':s3:::cdkx-main-artifacts-111111111111-eu-west-1'),
+      keyArn,
+    ]);
+  });
 });
 
 describe('ArtifactStore policy size', () => {
@@ -222,7 +249,7 @@ describe('ArtifactStore policy size', () => {
     const contract = new DeploymentContract({ toolingAccount: TOOLING });
     const app = new App();
     new ArtifactStore(toolingStack(app), 'Store', { contract, readerAccounts: accounts(2_300) });
-    const message = synthError(app);
+    const message = synthErrorOf(() => app.synth());
     expect(message).toMatch(/bucket policy of Tooling\/Store\/Bucket\/Policy\/Resource is [\d,]+ characters, over the S3 bucket policy limit of 20,480/);
     expect(message).toMatch(/key policy of Tooling\/Store\/Key\/Resource is [\d,]+ characters, over the KMS key policy limit of 32,768/);
     expect(message).toContain('Fix: give the DeploymentContract an organizationId');
@@ -280,7 +307,7 @@ describe('ArtifactStore errors', () => {
   test('a store given no readers fails synth', () => {
     const app = new App();
     new ArtifactStore(toolingStack(app), 'Store', { contract: noOrg() });
-    expect(synthError(app)).toContain(
+    expect(synthErrorOf(() => app.synth())).toContain(
       'readerAccounts = []: the store has no readers, so no target account could read its artifacts. ' +
       'Fix: give the DeploymentContract an organizationId, or pass readerAccounts (or call addReaderAccounts).',
     );

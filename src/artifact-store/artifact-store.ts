@@ -1,9 +1,9 @@
-import { Aws, Duration, IResource, Lazy, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, IResource, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { grantArtifactAccess } from './artifact-grants';
+import { ArtifactStoreBase } from './artifact-store-base';
 import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
@@ -125,7 +125,7 @@ const ACCESS_LOG_PREFIX = 'artifact-bucket/';
  * Tenant roles need not exist when the store deploys, and the policies do not
  * grow with an organization (15 bytes per account without one).
  */
-export class ArtifactStore extends Resource implements IArtifactStore {
+export class ArtifactStore extends ArtifactStoreBase {
   /**
    * Import a store by bucket name and key ARN (for example one deployed by
    * another app or in another region).
@@ -214,18 +214,6 @@ export class ArtifactStore extends Resource implements IArtifactStore {
     if (this.contract.organizationId) return;
     throwIfProblems(this, checkAccountList('readerAccounts', [...this.readerAccounts, ...accounts]));
     this.readerAccounts.push(...accounts);
-  }
-
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return grantArtifactAccess(this, grantee, this.location(), false);
-  }
-
-  public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return grantArtifactAccess(this, grantee, this.location(), true);
-  }
-
-  private location() {
-    return { bucketArn: this.bucket.bucketArn, keyArn: this.encryptionKey.keyArn };
   }
 
   /**
@@ -331,7 +319,7 @@ function storeProblems(scope: Construct, props: ArtifactStoreProps): Problem[] {
 }
 
 /** A store created elsewhere, known by bucket name and key ARN. */
-class ImportedArtifactStore extends Resource implements IArtifactStore {
+class ImportedArtifactStore extends ArtifactStoreBase {
   public readonly bucket: s3.IBucket;
   public readonly encryptionKey: kms.IKey;
   public readonly region: string;
@@ -346,13 +334,5 @@ class ImportedArtifactStore extends Resource implements IArtifactStore {
       encryptionKey: this.encryptionKey,
       region: this.region,
     });
-  }
-
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return grantArtifactAccess(this, grantee, { bucketArn: this.bucket.bucketArn, keyArn: this.encryptionKey.keyArn }, false);
-  }
-
-  public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return grantArtifactAccess(this, grantee, { bucketArn: this.bucket.bucketArn, keyArn: this.encryptionKey.keyArn }, true);
   }
 }
