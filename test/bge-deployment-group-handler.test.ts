@@ -8,8 +8,9 @@ import type {
   CloudFormationCustomResourceCreateEvent, CloudFormationCustomResourceDeleteEvent, CloudFormationCustomResourceUpdateEvent,
 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { retrySettingsOf } from './support/sdk-retry';
 import { isCodeDeployCopy, parseDeploymentGroupProperties } from '../src/blue-green-efs-deploy/deployment-group-settings';
-import { deletionWait, handler, retryPolicy } from '../src/blue-green-efs-deploy/deployment-group.lambda';
+import { clients, deletionWait, handler } from '../src/blue-green-efs-deploy/deployment-group.lambda';
 
 const codeDeploy = mockClient(CodeDeployClient);
 const autoScaling = mockClient(AutoScalingClient);
@@ -86,7 +87,7 @@ const asgNotFound = (name: string) => Object.assign(new Error(`AutoScalingGroup 
 });
 
 beforeAll(() => {
-  retryPolicy.sleep = sleep;
+  deletionWait.sleep = sleep;
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 
@@ -145,21 +146,12 @@ describe('Create', () => {
     });
   });
 
-  test('throttling is retried, then the create succeeds', async () => {
-    codeDeploy.on(CreateDeploymentGroupCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({});
-
-    await handler(createEvent());
-
-    expect(codeDeploy.commandCalls(CreateDeploymentGroupCommand)).toHaveLength(3);
-    expect(sleep).toHaveBeenCalledTimes(2);
-  });
-
-  test('gives up after the retry budget with the original error', async () => {
+  test('a throttling error the SDK gave up on fails the create: no retries on top of the SDK\'s', async () => {
     const error = throttled();
-    codeDeploy.on(CreateDeploymentGroupCommand).rejects(error);
+    codeDeploy.on(CreateDeploymentGroupCommand).rejectsOnce(error).resolves({});
 
     await expect(handler(createEvent())).rejects.toBe(error);
-    expect(codeDeploy.commandCalls(CreateDeploymentGroupCommand)).toHaveLength(retryPolicy.attempts);
+    expect(codeDeploy.commandCalls(CreateDeploymentGroupCommand)).toHaveLength(1);
   });
 
   test('bad properties fail before any call', async () => {
@@ -228,16 +220,6 @@ describe('Update', () => {
   test('a changed application is refused without touching anything', async () => {
     await expect(handler(updateEvent('web', { ...PROPS, ApplicationName: 'other-app' }))).rejects.toThrow(/ApplicationName cannot change/);
     expect(codeDeploy.calls()).toHaveLength(0);
-  });
-
-  test('a throttled GetDeploymentGroup is retried', async () => {
-    codeDeploy.on(GetDeploymentGroupCommand).rejectsOnce(throttled()).resolves(groupInfo('web', ['CodeDeploy_web_d-ABC']));
-    codeDeploy.on(UpdateDeploymentGroupCommand).resolves({});
-
-    await handler(updateEvent('web'));
-
-    expect(codeDeploy.commandCalls(GetDeploymentGroupCommand)).toHaveLength(2);
-    expect(codeDeploy.commandCalls(UpdateDeploymentGroupCommand)).toHaveLength(1);
   });
 
   test('other update errors fail without retry', async () => {
@@ -324,18 +306,6 @@ describe('Delete', () => {
     expect(autoScaling.commandCalls(DeleteAutoScalingGroupCommand)).toHaveLength(1);
   });
 
-  test('a throttled Auto Scaling delete is retried', async () => {
-    codeDeploy.on(GetDeploymentGroupCommand).resolves(groupInfo('web', ['CodeDeploy_web_d-ABC']));
-    codeDeploy.on(DeleteDeploymentGroupCommand).resolves({});
-    autoScaling.on(DeleteAutoScalingGroupCommand)
-      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }))
-      .resolves({});
-
-    await handler(deleteEvent('web'));
-
-    expect(autoScaling.commandCalls(DeleteAutoScalingGroupCommand)).toHaveLength(2);
-  });
-
   test('a group that is already gone: success, nothing deleted', async () => {
     codeDeploy.on(GetDeploymentGroupCommand).rejects(notFound());
 
@@ -362,6 +332,14 @@ describe('Delete', () => {
     autoScaling.on(DeleteAutoScalingGroupCommand).rejects(error);
 
     await expect(handler(deleteEvent('web'))).rejects.toBe(error);
+  });
+});
+
+describe('retries', () => {
+  // The SDK retries throttling and 5xx errors (the mock above skips that middleware):
+  // adaptive mode also slows the client's own request rate while throttled.
+  test.each(Object.entries(clients))('the %s client retries on the SDK: adaptive mode, 6 tries in all', async (_name, client) => {
+    await expect(retrySettingsOf(client)).resolves.toEqual({ mode: 'adaptive', maxAttempts: 6 });
   });
 });
 

@@ -1,12 +1,12 @@
 import { CodeDeployClient, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DeploymentStateChangeEvent, handleStateChange, handler, retryPolicy } from '../src/blue-green-efs-deploy/live-color.lambda';
+import { retrySettingsOf } from './support/sdk-retry';
+import { clients, DeploymentStateChangeEvent, handleStateChange, handler } from '../src/blue-green-efs-deploy/live-color.lambda';
 import { INITIAL_LIVE_VALUE, INITIAL_PENDING_VALUE } from '../src/blue-green-efs-deploy/release-state';
 
 const codeDeploy = mockClient(CodeDeployClient);
 const ssm = mockClient(SSMClient);
-const sleep = jest.fn(async (_ms: number) => undefined);
 
 const LIVE = '/app/web/live';
 const PENDING = '/app/web/pending';
@@ -75,14 +75,12 @@ function puts() {
 const savedEnv = { ...process.env };
 
 beforeAll(() => {
-  retryPolicy.sleep = sleep;
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 
 beforeEach(() => {
   codeDeploy.reset();
   ssm.reset();
-  sleep.mockClear();
   Object.assign(process.env, ENV);
 });
 
@@ -246,21 +244,22 @@ describe('live-color handler', () => {
     expect(ssm.calls()).toHaveLength(0);
   });
 
-  test('throttled SSM and CodeDeploy calls are retried', async () => {
-    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+  // The SDK retries throttling and 5xx errors (the mocks skip that middleware):
+  // adaptive mode also slows the client's own request rate while throttled.
+  test.each(Object.entries(clients))('the %s client retries on the SDK: adaptive mode, 6 tries in all', async (_name, client) => {
+    await expect(retrySettingsOf(client)).resolves.toEqual({ mode: 'adaptive', maxAttempts: 6 });
+  });
+
+  test('a throttling error the SDK gave up on fails the event, LIVE unwritten: no retries on top of the SDK\'s', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
     givenParameters(INITIAL_LIVE_VALUE, GREEN_PENDING);
-    codeDeploy.on(GetDeploymentCommand).rejectsOnce(throttled()).resolves({
+    codeDeploy.on(GetDeploymentCommand).rejectsOnce(throttled).resolves({
       deploymentInfo: { deploymentId: 'd-ABC', creator: 'user', deploymentStyle: { deploymentType: 'BLUE_GREEN' } },
     });
-    const put = ssm.on(PutParameterCommand);
-    put.rejectsOnce(throttled()).resolves({ Version: 2 });
 
-    const result = await handleStateChange(event('SUCCESS'));
-
-    expect(result.written).toBe(true);
-    expect(codeDeploy.commandCalls(GetDeploymentCommand)).toHaveLength(2);
-    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(2);
-    expect(sleep).toHaveBeenCalledTimes(2);
+    await expect(handleStateChange(event('SUCCESS'))).rejects.toBe(throttled);
+    expect(codeDeploy.commandCalls(GetDeploymentCommand)).toHaveLength(1);
+    expect(puts()).toHaveLength(0);
   });
 
   test('a corrupt LIVE value fails loudly and writes nothing', async () => {

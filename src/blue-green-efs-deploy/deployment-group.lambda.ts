@@ -20,16 +20,14 @@ import {
   autoScalingGroupNamesOf, buildCreateInput, buildUpdateInput, DeploymentGroupSettings, isCodeDeployCopy,
   parseDeploymentGroupProperties,
 } from './deployment-group-settings';
-import { RetryOptions, withTransientRetry } from './transient-retry';
+import { HANDLER_SDK_RETRY } from './sdk-retry';
 
-const codeDeploy = new CodeDeployClient({});
-const autoScaling = new AutoScalingClient({});
-
-/** Retry policy of every API call; exported so tests can replace the sleep. */
-export const retryPolicy: { -readonly [K in keyof RetryOptions]: RetryOptions[K] } = {
-  attempts: 6,
-  baseDelayMs: 500,
+/** The handler's SDK clients, retrying on the SDK alone; exported so tests can check how. */
+export const clients = {
+  codeDeploy: new CodeDeployClient(HANDLER_SDK_RETRY),
+  autoScaling: new AutoScalingClient(HANDLER_SDK_RETRY),
 };
+const { codeDeploy, autoScaling } = clients;
 
 /** What the Provider framework passes back to CloudFormation. */
 export interface DeploymentGroupResponse {
@@ -39,10 +37,6 @@ export interface DeploymentGroupResponse {
     /** Comma-joined names of the Auto Scaling groups the group uses now. */
     readonly AutoScalingGroupNames: string;
   };
-}
-
-function call<T>(fn: () => Promise<T>): Promise<T> {
-  return withTransientRetry(fn, retryPolicy);
 }
 
 function log(message: string): void {
@@ -56,9 +50,9 @@ function errorName(error: unknown): string | undefined {
 /** The group, or undefined when it (or its application) does not exist. */
 async function getGroup(applicationName: string, groupName: string): Promise<DeploymentGroupInfo | undefined> {
   try {
-    const out = await call(() => codeDeploy.send(new GetDeploymentGroupCommand({
+    const out = await codeDeploy.send(new GetDeploymentGroupCommand({
       applicationName, deploymentGroupName: groupName,
-    })));
+    }));
     return out.deploymentGroupInfo;
   } catch (error) {
     const name = errorName(error);
@@ -81,14 +75,14 @@ async function update(settings: DeploymentGroupSettings, currentName: string, in
   const current = autoScalingGroupNamesOf(info);
   const asgs = current.length > 0 ? current : [settings.autoScalingGroupName];
   log(`updating deployment group ${currentName} -> ${settings.deploymentGroupName} on ${asgs.join(',')}`);
-  await call(() => codeDeploy.send(new UpdateDeploymentGroupCommand(buildUpdateInput(settings, currentName, asgs))));
+  await codeDeploy.send(new UpdateDeploymentGroupCommand(buildUpdateInput(settings, currentName, asgs)));
   return response(settings.deploymentGroupName, asgs);
 }
 
 async function create(settings: DeploymentGroupSettings): Promise<DeploymentGroupResponse> {
   try {
     log(`creating deployment group ${settings.deploymentGroupName} on ${settings.autoScalingGroupName}`);
-    await call(() => codeDeploy.send(new CreateDeploymentGroupCommand(buildCreateInput(settings))));
+    await codeDeploy.send(new CreateDeploymentGroupCommand(buildCreateInput(settings)));
     return response(settings.deploymentGroupName, [settings.autoScalingGroupName]);
   } catch (error) {
     if (errorName(error) !== 'DeploymentGroupAlreadyExistsException') {
@@ -112,7 +106,7 @@ async function deleteGroup(applicationName: string, groupName: string): Promise<
   }
   const asgs = autoScalingGroupNamesOf(info);
   try {
-    await call(() => codeDeploy.send(new DeleteDeploymentGroupCommand({ applicationName, deploymentGroupName: groupName })));
+    await codeDeploy.send(new DeleteDeploymentGroupCommand({ applicationName, deploymentGroupName: groupName }));
   } catch (error) {
     if (errorName(error) !== 'DeploymentGroupDoesNotExistException') {
       throw error;
@@ -133,6 +127,7 @@ export const deletionWait = {
   timeoutMs: 12 * 60_000,
   pollMs: 15_000,
   now: () => Date.now(),
+  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
 /**
@@ -144,7 +139,7 @@ async function waitUntilGone(names: string[]): Promise<void> {
   if (names.length === 0) return;
   const deadline = deletionWait.now() + deletionWait.timeoutMs;
   for (;;) {
-    const out = await call(() => autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names })));
+    const out = await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }));
     const remaining = (out?.AutoScalingGroups ?? []).map((group) => group.AutoScalingGroupName);
     if (remaining.length === 0) return;
     if (deletionWait.now() >= deadline) {
@@ -152,18 +147,14 @@ async function waitUntilGone(names: string[]): Promise<void> {
         + 'retry the stack deletion once their instances have terminated');
     }
     log(`waiting for Auto Scaling groups [${remaining.join(',')}] to finish deleting`);
-    await (retryPolicy.sleep ?? defaultSleep)(deletionWait.pollMs);
+    await deletionWait.sleep(deletionWait.pollMs);
   }
-}
-
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function deleteAutoScalingGroup(name: string): Promise<void> {
   try {
     log(`force-deleting Auto Scaling group ${name}`);
-    await call(() => autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true })));
+    await autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true }));
   } catch (error) {
     // Auto Scaling reports a missing group as a ValidationError "... not found".
     if (errorName(error) === 'ValidationError' && /not found/i.test((error as Error).message ?? '')) {

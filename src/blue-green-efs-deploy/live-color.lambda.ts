@@ -15,16 +15,14 @@ import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import {
   decideAfterDeployment, parseLiveState, parsePendingRelease, revisionFingerprint, serializeLiveState, SETTLED_STATES,
 } from './release-state';
-import { RetryOptions, withTransientRetry } from './transient-retry';
+import { HANDLER_SDK_RETRY } from './sdk-retry';
 
-const codeDeploy = new CodeDeployClient({});
-const ssm = new SSMClient({});
-
-/** Retry policy of every API call; exported so tests can replace the sleep. */
-export const retryPolicy: { -readonly [K in keyof RetryOptions]: RetryOptions[K] } = {
-  attempts: 6,
-  baseDelayMs: 500,
+/** The handler's SDK clients, retrying on the SDK alone; exported so tests can check how. */
+export const clients = {
+  codeDeploy: new CodeDeployClient(HANDLER_SDK_RETRY),
+  ssm: new SSMClient(HANDLER_SDK_RETRY),
 };
+const { codeDeploy, ssm } = clients;
 
 /** The detail of a CodeDeploy deployment state-change notification. */
 export interface DeploymentStateChangeDetail {
@@ -56,10 +54,6 @@ function env(name: string): string {
   return value;
 }
 
-function call<T>(fn: () => Promise<T>): Promise<T> {
-  return withTransientRetry(fn, retryPolicy);
-}
-
 interface ParameterValue {
   readonly value: string;
   /** LastModifiedDate in epoch milliseconds, when SSM reports it. */
@@ -67,7 +61,7 @@ interface ParameterValue {
 }
 
 async function readParameter(name: string): Promise<ParameterValue> {
-  const out = await call(() => ssm.send(new GetParameterCommand({ Name: name })));
+  const out = await ssm.send(new GetParameterCommand({ Name: name }));
   const value = out.Parameter?.Value;
   if (value === undefined) {
     throw new Error(`SSM parameter ${name} has no value`);
@@ -110,7 +104,7 @@ export async function handleStateChange(event: DeploymentStateChangeEvent): Prom
     return finish({ written: false, reason: `ignored: state ${detail.state} of ${detail.deploymentId}` });
   }
 
-  const deployment = (await call(() => codeDeploy.send(new GetDeploymentCommand({ deploymentId: detail.deploymentId })))).deploymentInfo;
+  const deployment = (await codeDeploy.send(new GetDeploymentCommand({ deploymentId: detail.deploymentId }))).deploymentInfo;
   const [liveValue, pendingValue] = await Promise.all([readParameter(liveName), readParameter(pendingName)]);
   const live = parseLiveState(liveValue.value);
   const decision = decideAfterDeployment({
@@ -128,7 +122,7 @@ export async function handleStateChange(event: DeploymentStateChangeEvent): Prom
 
   const next = serializeLiveState(decision.next);
   if (decision.changed) {
-    await call(() => ssm.send(new PutParameterCommand({ Name: liveName, Value: next, Type: 'String', Overwrite: true })));
+    await ssm.send(new PutParameterCommand({ Name: liveName, Value: next, Type: 'String', Overwrite: true }));
   }
   return finish({ written: decision.changed, reason: decision.reason, live: next });
 }
