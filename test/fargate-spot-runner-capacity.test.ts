@@ -72,28 +72,28 @@ describe('capacity strategies', () => {
 
 describe('platforms', () => {
   test('Linux on X86_64 and ARM64 may use Spot', () => {
-    expect(platformProblems({ cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' }, true, 'capacity')).toEqual([]);
-    expect(platformProblems({ cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' }, true, 'capacity')).toEqual([]);
+    expect(platformProblems({ cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX', windows: false }, true, 'capacity')).toEqual([]);
+    expect(platformProblems({ cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX', windows: false }, true, 'capacity')).toEqual([]);
   });
 
   test('error: Windows with Spot', () => {
-    expect(messages(platformProblems({ cpuArchitecture: 'X86_64', operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE' }, true, 'capacity'))).toEqual([
+    expect(messages(platformProblems({ cpuArchitecture: 'X86_64', operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE', windows: true }, true, 'capacity'))).toEqual([
       'capacity = "FARGATE_SPOT with WINDOWS_SERVER_2022_CORE": Fargate Spot runs Linux tasks only (platform 1.3.0 and later); '
       + 'Windows tasks cannot be placed on it. Fix: use CapacityStrategy.onDemandOnly() for Windows jobs, or a Linux image',
     ]);
   });
 
   test('errors: ARM64 with Windows (and with Spot), unknown architecture', () => {
-    const problems = messages(platformProblems({ cpuArchitecture: 'ARM64', operatingSystemFamily: 'WINDOWS_SERVER_2019_FULL' }, true, 'capacity'));
+    const problems = messages(platformProblems({ cpuArchitecture: 'ARM64', operatingSystemFamily: 'WINDOWS_SERVER_2019_FULL', windows: true }, true, 'capacity'));
     expect(problems).toEqual([
       expect.stringContaining('cpuArchitecture = "ARM64 with WINDOWS_SERVER_2019_FULL": Fargate runs Windows containers on X86_64 only'),
       expect.stringContaining('Fargate Spot runs Linux tasks only'),
     ]);
-    expect(messages(platformProblems({ cpuArchitecture: 'MIPS', operatingSystemFamily: 'LINUX' }, false, 'capacity'))[0]).toContain('X86_64 and ARM64 tasks only');
+    expect(messages(platformProblems({ cpuArchitecture: 'MIPS', operatingSystemFamily: 'LINUX', windows: false }, false, 'capacity'))[0]).toContain('X86_64 and ARM64 tasks only');
   });
 
   test('Windows on FARGATE alone is fine', () => {
-    expect(platformProblems({ cpuArchitecture: 'X86_64', operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE' }, false, 'capacity')).toEqual([]);
+    expect(platformProblems({ cpuArchitecture: 'X86_64', operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE', windows: true }, false, 'capacity')).toEqual([]);
   });
 });
 

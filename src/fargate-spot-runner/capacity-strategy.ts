@@ -182,18 +182,20 @@ export function planCapacity(strategy: CapacityStrategy, property: string): Capa
   };
 }
 
-/** The platform a job runs on, as plain strings (ECS runtime platform values). @internal */
+/** The platform a job runs on, as plain data. @internal */
 export interface JobPlatform {
-  /** `X86_64` or `ARM64`. */
+  /** `X86_64` or `ARM64` (ECS runtime platform values), or what the user passed instead. */
   readonly cpuArchitecture: string;
-  /** `LINUX` or one of the `WINDOWS_SERVER_*` families. */
+  /** `LINUX` or one of the `WINDOWS_SERVER_*` families, as shown in messages. */
   readonly operatingSystemFamily: string;
+  /** Whether the family is a Windows one. */
+  readonly windows: boolean;
 }
 
 /** Platforms Fargate (and Fargate Spot) can run. @internal */
 export function platformProblems(platform: JobPlatform, usesSpot: boolean, capacityProperty: string): Problem[] {
   const problems: Problem[] = [];
-  const windows = platform.operatingSystemFamily.startsWith('WINDOWS');
+  const windows = platform.windows;
   if (!['X86_64', 'ARM64'].includes(platform.cpuArchitecture)) {
     problems.push({ property: 'cpuArchitecture', value: platform.cpuArchitecture, reason: 'Fargate runs X86_64 and ARM64 tasks only', fix: 'use CpuArchitecture.X86_64 or CpuArchitecture.ARM64' });
   }

@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { CapacityPlan, CapacityStrategy, planCapacity, platformProblems } from './capacity-strategy';
+import { CapacityPlan, CapacityStrategy, JobPlatform, planCapacity, platformProblems } from './capacity-strategy';
 import { CircleCiOidcTrust, circleCiTrustProblems } from './circleci-oidc-trust';
 import { RUNNER_ENVIRONMENT } from './state-machine-definition';
 import { ephemeralStorageProblems, taskSizeProblems } from './task-size';
@@ -76,7 +76,8 @@ export interface FargateSpotRunnerProps {
   readonly ephemeralStorageGiB?: number;
 
   /**
-   * CPU architecture. Fargate Spot runs X86_64 and ARM64 Linux tasks.
+   * CPU architecture: one of the two constants, the architectures Fargate (and
+   * Fargate Spot, for Linux) runs. A value made with `CpuArchitecture.of` is refused.
    *
    * @default ecs.CpuArchitecture.X86_64
    */
@@ -284,14 +285,34 @@ export const MAX_INTERRUPTION_RESTARTS = 25;
 /** Standard workflows run at most one year. */
 const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
 
+/**
+ * The platform in plain words, through aws-cdk-lib's public API only: its
+ * classes keep the ECS value in an internal field, so a value is known by which
+ * public constant it is. One made with `of(...)` cannot be read back: its
+ * architecture fails the check (Fargate has a constant for each it runs), its
+ * family is still known to be Windows or not.
+ */
+function jobPlatform(arch: ecs.CpuArchitecture, os: ecs.OperatingSystemFamily): JobPlatform {
+  return {
+    cpuArchitecture: constantName(ecs.CpuArchitecture, arch) ?? 'CpuArchitecture.of(...)',
+    operatingSystemFamily: constantName(ecs.OperatingSystemFamily, os)
+      ?? `a ${os.isWindows() ? 'Windows' : 'non-Windows'} OperatingSystemFamily.of(...)`,
+    windows: os.isWindows(),
+  };
+}
+
+/** The name of the static constant of `constants` that `value` is (`ARM64`, `LINUX`), if any. */
+function constantName(constants: object, value: object): string | undefined {
+  return Object.entries(constants).find(([, constant]) => constant === value)?.[0];
+}
+
 /** Every problem with the props, and the capacity plan. @internal */
 export function runnerProblems(props: FargateSpotRunnerProps): { plan: CapacityPlan; problems: Problem[] } {
   const capacity = props.capacity ?? CapacityStrategy.spotWithOnDemandFallback();
   const plan = planCapacity(capacity, 'capacity');
   const problems: Problem[] = [...plan.problems];
-  const arch = (props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64)._cpuArchitecture;
   const os = props.operatingSystemFamily ?? ecs.OperatingSystemFamily.LINUX;
-  problems.push(...platformProblems({ cpuArchitecture: arch, operatingSystemFamily: os._operatingSystemFamily }, plan.usesSpot, 'capacity'));
+  problems.push(...platformProblems(jobPlatform(props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64, os), plan.usesSpot, 'capacity'));
 
   const cpu = props.cpu ?? RUNNER_DEFAULTS.cpu;
   const memory = props.memoryLimitMiB ?? RUNNER_DEFAULTS.memoryLimitMiB;
