@@ -1,14 +1,48 @@
-export * from './shared/deployment-contract';
-export * from './artifact-store/artifact-store';
-export * from './tenant-deployment-role/tenant-deployment-role';
+// The public API, named one by one and grouped by folder. What is not named here
+// is internal, even when its own file exports it for the constructs and tests.
+// test/public-api.test.ts holds the same list: a new export is a decision.
+
+// shared/: the agreement both sides of a cross-account relation take.
+export { DeploymentContract } from './shared/deployment-contract';
+export type { DeploymentContractProps } from './shared/deployment-contract';
+
+// artifact-store/
+export { ArtifactStore } from './artifact-store/artifact-store';
+export { ArtifactStoreBase } from './artifact-store/artifact-store-base';
+export type { ArtifactStoreAttributes, ArtifactStoreProps, IArtifactStore } from './artifact-store/artifact-store';
+
+// tenant-deployment-role/
+export { TenantDeploymentRole } from './tenant-deployment-role/tenant-deployment-role';
+export type { EcsServiceDeploymentPermissions, TenantDeploymentRoleProps } from './tenant-deployment-role/tenant-deployment-role';
+export { TenantDeploymentRoleStackSet } from './tenant-deployment-role/tenant-deployment-role-stack-set';
+export type { TenantDeploymentRoleStackSetProps } from './tenant-deployment-role/tenant-deployment-role-stack-set';
 export type { GitHubOidcTrust } from './tenant-deployment-role/github-oidc-trust';
-export * from './tenant-deployment-role/tenant-deployment-role-stack-set';
-export * from './cross-account-pipeline/cross-account-pipeline';
-export * from './cross-account-pipeline/deployment-kind';
-export * from './cross-account-pipeline/pipeline-source';
-export * from './fargate-spot-runner/capacity-strategy';
-export * from './fargate-spot-runner/fargate-spot-runner-props';
-export * from './fargate-spot-runner/fargate-spot-runner';
+
+// cross-account-pipeline/
+export { CrossAccountPipeline } from './cross-account-pipeline/cross-account-pipeline';
+export type {
+  ApprovalOptions, CrossAccountPipelineProps, PipelineBuildOptions, PipelineLimits, PipelineStageOptions, PipelineStep,
+} from './cross-account-pipeline/cross-account-pipeline';
+export type {
+  ActionFailedEventOptions, PipelineFailedAlarmOptions, StageFailedEventOptions,
+} from './cross-account-pipeline/pipeline-monitoring';
+export { DeploymentKind } from './cross-account-pipeline/deployment-kind';
+export type {
+  CloudFormationDeploymentProps, CodeBuildDeploymentProps, DeploymentAction, DeploymentActionContext,
+  DeploymentKindBindOptions, EcsServiceDeploymentProps, IDeploymentKind, PipelineTarget,
+} from './cross-account-pipeline/deployment-kind';
+export { PipelineSource } from './cross-account-pipeline/pipeline-source';
+export type { CodeCommitSourceProps, ConnectionSourceProps, S3SourceProps } from './cross-account-pipeline/pipeline-source';
+
+// fargate-spot-runner/
+export { FargateSpotRunner } from './fargate-spot-runner/fargate-spot-runner';
+export type { RunnerCodePipelineActionOptions, RunnerPipelineActionOptions } from './fargate-spot-runner/fargate-spot-runner';
+export { CheckpointEncryption } from './fargate-spot-runner/fargate-spot-runner-props';
+export type { FargateSpotRunnerProps } from './fargate-spot-runner/fargate-spot-runner-props';
+export { CapacityStrategy, FargateCapacityProvider } from './fargate-spot-runner/capacity-strategy';
+export type { CapacityShare, WeightedCapacityOptions } from './fargate-spot-runner/capacity-strategy';
 export type { CircleCiOidcTrust } from './fargate-spot-runner/circleci-oidc-trust';
-export * from './blue-green-efs-deploy/blue-green-efs-deploy-props';
-export * from './blue-green-efs-deploy/blue-green-efs-deploy';
+
+// blue-green-efs-deploy/
+export { BlueGreenEfsDeploy } from './blue-green-efs-deploy/blue-green-efs-deploy';
+export type { BlueGreenEfsDeployProps, BlueGreenHookCommands, ContentBuildOptions } from './blue-green-efs-deploy/blue-green-efs-deploy-props';
