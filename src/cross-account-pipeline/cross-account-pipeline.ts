@@ -1,15 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Aws, Duration, NestedStack, Stack, Stage, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { assumeTargetActionRolesStatement } from './assume-target-roles';
 import { DeploymentActionContext, deploymentKindProblems, IDeploymentKind, PipelineTarget } from './deployment-kind';
+import { ActionFailedEventOptions, PipelineFailedAlarmOptions, StageFailedEventOptions } from './pipeline-monitoring';
 import { PipelineSource, pipelineArnOf, renderS3Source, SOURCE_ARTIFACT } from './pipeline-source';
+import { ChainMonitoring } from './private/chain-monitoring';
+import { ChainNotifications, LabelledTarget, notificationTargetProblems, NotifiedPipeline, warnIfApprovalTopicMissed } from './private/chain-notifications';
+import { chainStages, TargetActions } from './private/failure-events';
+import { partitionOf } from './private/partition';
 import {
   BUILD_STAGE_NAME, DEFAULT_LIMITS, HANDOFF_STAGE_NAME, PlanLimits, PlannedPipeline, PlannedStage, planProblems, PlanStageInput,
   RolloutPlan, planRollout, SOURCE_STAGE_NAME,
@@ -18,7 +25,7 @@ import { renderRolloutMarkdown } from './rollout-report';
 import { IArtifactStore } from '../artifact-store/artifact-store';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
-import { addNagSuppressions, CODEBUILD_OWN_LOGS_AND_REPORTS } from '../shared/nag-suppressions';
+import { anyPartition, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
 import { artifactBucketNamePattern } from '../shared/naming';
 import { PolicyQuota } from '../shared/policy-size';
 import { guardPolicySizes } from '../shared/policy-size-guard';
@@ -116,8 +123,24 @@ export interface CrossAccountPipelineProps {
   readonly pipelineName?: string;
   /** CodePipeline limits. @default - AWS defaults (50 stages, 50 actions per stage) */
   readonly limits?: PipelineLimits;
-  /** Pipeline events (started, failed, succeeded, approval needed) and approval requests go here. @default - no notifications */
+  /**
+   * Pipeline events (started, failed, succeeded, approval needed) and approval
+   * requests go here. Approval requests need an SNS topic: CodePipeline's
+   * approval action publishes to SNS only.
+   *
+   * @default - no notifications
+   */
   readonly notificationTopic?: sns.ITopic;
+  /**
+   * More targets of the pipeline events (started, failed, succeeded, approval
+   * needed): AWS Chatbot Slack or Teams channels, SNS topics. They get the
+   * "manual approval needed" event, but approval requests themselves go only to
+   * `notificationTopic`. With `notificationTopic`, at most 10 targets in all
+   * (a CodeStar notification rule's quota).
+   *
+   * @default - only notificationTopic
+   */
+  readonly notificationTargets?: notifications.INotificationRuleTarget[];
   /**
    * QUEUED (default) runs every release through every wave in order, one at a
    * time per stage, so no target is skipped and no stage mixes two releases.
@@ -166,11 +189,17 @@ export class CrossAccountPipeline extends Construct {
   public readonly buildProject: codebuild.PipelineProject;
   /** Names of the pipelines, release pipeline first. */
   public readonly pipelineNames: string[];
+  /**
+   * The pipelines, release pipeline first (the later ones live in nested
+   * stacks): for `onStateChange`, `notifyOn...` and the rest of `IPipeline`.
+   * Rules and notifications made on one of them live next to it and wait for it.
+   */
+  public readonly pipelines: codepipeline.IPipeline[] = [];
   /** The rollout as Markdown (Mermaid diagram and table), also written next to the synthesized templates. */
   public readonly rolloutReport: string;
 
   private readonly plan: RolloutPlan;
-  /** The partition of the pipeline's (concrete) region. */
+  /** The partition of the pipeline's region: literal when aws-cdk-lib's RegionInfo knows the region, else `Aws.PARTITION`. */
   private readonly partition: string;
   private readonly stageKinds = new Map<string, IDeploymentKind>();
   private readonly approvals = new Map<string, ApprovalOptions>();
@@ -178,6 +207,11 @@ export class CrossAccountPipeline extends Construct {
   private readonly verifySteps = new Map<string, Array<{ step: PipelineStep; project: codebuild.PipelineProject }>>();
   /** Where each target was declared, for error messages (`stages[1].targets[4]`). */
   private readonly targetPaths = new Map<string, string>();
+  /** The CodePipeline stage and actions that deploy each target, for failure rules. */
+  private readonly targetActions = new Map<string, TargetActions>();
+  private readonly notifiedPipelines: NotifiedPipeline[] = [];
+  private readonly notifications: ChainNotifications;
+  private readonly monitoring: ChainMonitoring;
 
   constructor(scope: Construct, id: string, private readonly props: CrossAccountPipelineProps) {
     super(scope, id);
@@ -217,6 +251,14 @@ export class CrossAccountPipeline extends Construct {
       problems.push(...this.renderPipeline(pipelineScope, planned));
     });
     throwIfProblems(this, problems);
+    this.notifications = new ChainNotifications(this.notifiedPipelines);
+    for (const target of this.givenNotificationTargets()) this.addLabelledNotificationTarget(target);
+    this.monitoring = new ChainMonitoring(this, {
+      pipelineNames: this.pipelineNames,
+      pipelineArns: this.pipelines.map((p) => p.pipelineArn),
+      stages: chainStages(this.plan),
+      targets: this.targetActions,
+    });
 
     this.rolloutReport = renderRolloutMarkdown(this.plan, { title: `Rollout of ${baseName}` });
     this.writeReport(baseName, stack);
@@ -227,6 +269,69 @@ export class CrossAccountPipeline extends Construct {
       [PolicyQuota.IAM_MANAGED_POLICY]: listsAccounts,
       [PolicyQuota.MANAGED_POLICIES_PER_ROLE]: listsAccounts,
     });
+  }
+
+  /**
+   * Sends the pipeline events (started, failed, succeeded, approval needed) of
+   * every pipeline of the chain to one more target, such as an AWS Chatbot
+   * Slack channel, as `notificationTargets` does.
+   */
+  public addNotificationTarget(target: notifications.INotificationRuleTarget): void {
+    const entry = { property: 'addNotificationTarget(target)', target };
+    throwIfProblems(this, notificationTargetProblems(this.notifications.targets, [entry]));
+    this.addLabelledNotificationTarget(entry);
+  }
+
+  /**
+   * A rule for failed executions of any pipeline of the chain (a rejected
+   * approval fails the execution too).
+   */
+  public onPipelineFailed(id: string, options?: events.OnEventOptions): events.Rule {
+    return this.monitoring.onPipelineFailed(id, options);
+  }
+
+  /** A rule for failed stages of any pipeline of the chain, or of one stage of `stages` wherever its waves landed. */
+  public onStageFailed(id: string, options?: StageFailedEventOptions): events.Rule {
+    return this.monitoring.onStageFailed(id, options);
+  }
+
+  /** A rule for failed actions of any pipeline of the chain, of one stage, or of the deployment of one target. */
+  public onActionFailed(id: string, options?: ActionFailedEventOptions): events.Rule {
+    return this.monitoring.onActionFailed(id, options);
+  }
+
+  /**
+   * Failed executions of the whole chain: the `AWS/Events` `TriggeredRules`
+   * metric (sum over 5 minutes) of one EventBridge rule that matches a failed
+   * execution of any of its pipelines, made on first use (construct id
+   * `FailedExecutions`). CodePipeline's own `FailedPipelineExecutions` metric
+   * is per pipeline, and counts each retry of a failed action again.
+   */
+  public metricPipelineFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.monitoring.metricPipelineFailed(props);
+  }
+
+  /**
+   * An alarm that goes off when an execution of any pipeline of the chain
+   * fails, and returns to OK after a period without failures (no data is not
+   * breaching). Add its actions with `alarm.addAlarmAction(...)`.
+   */
+  public alarmOnPipelineFailed(id: string, options?: PipelineFailedAlarmOptions): cloudwatch.Alarm {
+    return this.monitoring.alarmOnPipelineFailed(id, options);
+  }
+
+  /** notificationTopic first, then notificationTargets, as the user gave them. */
+  private givenNotificationTargets(): LabelledTarget[] {
+    const topic = this.props.notificationTopic;
+    return [
+      ...(topic ? [{ property: 'notificationTopic', target: topic }] : []),
+      ...(this.props.notificationTargets ?? []).map((target, i) => ({ property: `notificationTargets[${i}]`, target })),
+    ];
+  }
+
+  private addLabelledNotificationTarget(entry: LabelledTarget): void {
+    warnIfApprovalTopicMissed(this, entry, this.approvals.size > 0, this.props.notificationTopic !== undefined);
+    this.notifications.add(entry);
   }
 
   private targetAccounts(): string[] {
@@ -253,6 +358,7 @@ export class CrossAccountPipeline extends Construct {
       ...contractProblems(props.contract),
       ...props.source._problems('source'),
       ...planProblems(planInput(props.stages), limits),
+      ...notificationTargetProblems([], this.givenNotificationTargets()),
     ];
     const name = props.pipelineName;
     if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9.@_-]{1,90}$/.test(name)) {
@@ -480,20 +586,13 @@ export class CrossAccountPipeline extends Construct {
     const rolePolicy = this.pipelineRole.node.tryFindChild('DefaultPolicy');
     if (rolePolicy) pipeline.node.addDependency(rolePolicy);
     pipeline.node.addValidation({ validate: () => templateSizeProblems(pipeline, name) });
-    if (this.props.notificationTopic) {
-      const rule = new notifications.NotificationRule(scope, 'Notifications', {
-        source: { bindAsNotificationRuleSource: () => ({ sourceArn: pipelineArn }) },
-        events: [
-          'codepipeline-pipeline-pipeline-execution-started',
-          'codepipeline-pipeline-pipeline-execution-failed',
-          'codepipeline-pipeline-pipeline-execution-succeeded',
-          'codepipeline-pipeline-manual-approval-needed',
-        ],
-        targets: [this.props.notificationTopic],
-      });
-      // The rule names the pipeline by ARN string: make it wait for the pipeline.
-      rule.node.addDependency(pipeline);
-    }
+    this.notifiedPipelines.push({ scope, resource: pipeline, arn: pipelineArn });
+    // By a literal ARN, so the imported pipeline knows its name; what users make on it waits for the pipeline.
+    const stack = Stack.of(this);
+    const handle = codepipeline.Pipeline.fromPipelineArn(scope, 'PipelineRef',
+      `arn:${this.partition}:codepipeline:${stack.region}:${stack.account}:${name}`);
+    handle.node.addDependency(pipeline);
+    this.pipelines.push(handle);
     return problems;
   }
 
@@ -538,12 +637,16 @@ export class CrossAccountPipeline extends Construct {
         actionRoleArn: `arn:${this.partition}:iam::${target.account}:role/${this.props.contract.actionRoleName}`,
         executionRoleArn: `arn:${this.partition}:iam::${target.account}:role/${this.props.contract.executionRoleName}`,
       };
+      const actionNames: string[] = [];
+      this.targetActions.set(target.id, { userStage: stage.userStage, stage: stage.stageName, actions: actionNames });
       return kind.renderActions(context).map((action) => {
-        problems.push(...this.actionProblems(target, `${target.id}${action.nameSuffix ?? ''}`, action.configuration));
+        const actionName = `${target.id}${action.nameSuffix ?? ''}`;
+        actionNames.push(actionName);
+        problems.push(...this.actionProblems(target, actionName, action.configuration));
         const inTargetRegion = action.inTargetRegion ?? true;
         if (inTargetRegion) regions.add(target.region);
         return {
-          name: `${target.id}${action.nameSuffix ?? ''}`,
+          name: actionName,
           actionTypeId: { category: action.category, owner: action.owner ?? 'AWS', provider: action.provider, version: action.version ?? '1' },
           configuration: action.configuration,
           inputArtifacts: [{ name: inputArtifact }],
@@ -611,9 +714,7 @@ export class CrossAccountPipeline extends Construct {
 
   /** CodeBuild generates wildcard grants for a project's own logs, reports and key. */
   private suppressBuildRoleFindings(project: codebuild.PipelineProject): void {
-    const policy = project.role?.node.tryFindChild('DefaultPolicy');
-    if (!policy) return;
-    addNagSuppressions(policy, [{
+    suppressOnDefaultPolicy(project.role, [{
       id: 'AwsSolutions-IAM5',
       reason: 'Generated by CodeBuild for this project only: its own log streams and report groups, the artifact objects it reads and writes, and the KMS actions for the one artifact key.',
       appliesTo: [
@@ -626,30 +727,17 @@ export class CrossAccountPipeline extends Construct {
   private suppressExpectedNagFindings(): void {
     const contract = this.props.contract;
     this.suppressBuildRoleFindings(this.buildProject);
-    const policy = this.pipelineRole.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      addNagSuppressions(policy, [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'The pipeline reaches every target through the contract\'s action role name in any account (narrowed to the organization or the target accounts) and the artifact stores of every region by their contract names; one statement instead of one per target keeps the policy constant-size.',
-        appliesTo: [
-          `Resource::arn:<AWS::Partition>:iam::*:role/${contract.actionRoleName}`,
-          `Resource::arn:<AWS::Partition>:s3:::${artifactBucketNamePattern(contract.qualifier, contract.toolingAccount)}`,
-          `Resource::arn:<AWS::Partition>:s3:::${artifactBucketNamePattern(contract.qualifier, contract.toolingAccount)}/*`,
-          `Resource::arn:<AWS::Partition>:kms:*:${contract.toolingAccount}:key/*`,
-          STORE_OBJECTS,
-        ],
-      }]);
-    }
+    suppressOnDefaultPolicy(this.pipelineRole, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'The pipeline reaches every target through the contract\'s action role name in any account (narrowed to the organization or the target accounts) and the artifact stores of every region by their contract names; one statement instead of one per target keeps the policy constant-size.',
+      appliesTo: [
+        `Resource::arn:<AWS::Partition>:iam::*:role/${contract.actionRoleName}`,
+        `Resource::arn:<AWS::Partition>:s3:::${artifactBucketNamePattern(contract.qualifier, contract.toolingAccount)}`,
+        `Resource::arn:<AWS::Partition>:s3:::${artifactBucketNamePattern(contract.qualifier, contract.toolingAccount)}/*`,
+        `Resource::arn:<AWS::Partition>:kms:*:${contract.toolingAccount}:key/*`,
+      ].map(anyPartition).concat(STORE_OBJECTS),
+    }]);
   }
-}
-
-/** The partition of a region code, so per-target ARNs can be literal strings. */
-function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  return 'aws';
 }
 
 /** The pipeline's share of its template, measured as CDK will write it. */
