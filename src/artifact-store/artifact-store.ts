@@ -124,6 +124,17 @@ const ACCESS_LOG_PREFIX = 'artifact-bucket/';
  * `aws:PrincipalOrgID` / `aws:PrincipalOrgPaths` or `aws:PrincipalAccount`.
  * Tenant roles need not exist when the store deploys, and the policies do not
  * grow with an organization (15 bytes per account without one).
+ *
+ * @example
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { ArtifactStore, DeploymentContract } from 'cdk-cross-account-cicd';
+ *
+ * const app = new App();
+ * const contract = new DeploymentContract({ toolingAccount: '111111111111', organizationId: 'o-a1b2c3d4e5', qualifier: 'shop' });
+ * // One store per region of the tooling account, shared by every pipeline there.
+ * const tooling = new Stack(app, 'Tooling', { env: { account: '111111111111', region: 'us-east-1' } });
+ * new ArtifactStore(tooling, 'ArtifactStore', { contract });
+ * app.synth();
  */
 export class ArtifactStore extends ArtifactStoreBase {
   /**

@@ -181,6 +181,34 @@ const APPROVAL_TIMEOUT_MAX = Duration.days(60);
  * The pipeline role reaches every target through one constant-size statement
  * (the contract's action role name, narrowed to the organization or the
  * target accounts), never one statement per target.
+ *
+ * @example
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import {
+ *   ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind, PipelineSource,
+ * } from 'cdk-cross-account-cicd';
+ *
+ * const app = new App();
+ * const contract = new DeploymentContract({ toolingAccount: '111111111111', organizationId: 'o-a1b2c3d4e5', qualifier: 'shop' });
+ * const tooling = new Stack(app, 'Tooling', { env: { account: '111111111111', region: 'us-east-1' } });
+ * const store = new ArtifactStore(tooling, 'ArtifactStore', { contract });
+ * new CrossAccountPipeline(tooling, 'Release', {
+ *   contract,
+ *   artifactStore: store,
+ *   source: PipelineSource.connection({
+ *     connectionArn: 'arn:aws:codeconnections:us-east-1:111111111111:connection/0a1b2c3d',
+ *     repository: 'acme/shop',
+ *     branch: 'main',
+ *   }),
+ *   buildOptions: { commands: ['npm ci', 'npx cdk synth -o dist'], outputDirectory: 'dist' },
+ *   deploymentKind: DeploymentKind.cloudFormation({ stackName: 'shop-app', templatePath: 'ShopApp.template.json' }),
+ *   stages: [
+ *     { name: 'Dev', targets: [{ id: 'dev', account: '222222222222', region: 'us-east-1' }] },
+ *     // The tenants' roles (TenantDeploymentRole) must exist before this pipeline is created.
+ *     { name: 'Prod', approval: {}, targets: [{ id: 'acme', account: '333333333333', region: 'us-east-1' }] },
+ *   ],
+ * });
+ * app.synth();
  */
 export class CrossAccountPipeline extends Construct {
   /** The role every pipeline of the chain runs as (on the contract's pipeline path). */
