@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Python wheel with jsii-pacmak and runs consumers/python-app (a CDK app
 # and pytest tests asserting on its templates) against it, in a fresh virtualenv
-# outside the repository. Exits non-zero when the bindings, the app or a test fail.
+# outside the repository, then every ```python block of README.md as written
+# (scripts/check-readme-python.sh). Exits non-zero when the bindings, the app, a test
+# or a README example fail.
 # Usage: scripts/check-python-bindings.sh   (KEEP_CONSUMER_DIR=1 keeps the temp dir)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,4 +49,8 @@ elif [ "$status" -ne 0 ]; then
   echo "python: consumer app tests failed (pytest exit $status)" >&2
   exit "$status"
 fi
-echo "python: bindings OK in $((SECONDS - started)) s"
+
+# 5. Every ```python block of the README, as written, with the same wheel and virtualenv:
+# each must synthesize through `cdk synth` in an empty directory without credentials.
+bash "$repo/scripts/check-readme-python.sh" "$work/venv/bin/python"
+echo "python: bindings and README examples OK in $((SECONDS - started)) s"
