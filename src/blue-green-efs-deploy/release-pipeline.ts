@@ -18,7 +18,7 @@ import { ColorFileSystem } from './color-file-system';
 import { releaseArns } from './release-arns';
 import { ReleaseBundleOptions, releaseToolFiles } from './release-bundle';
 import { PipelineSource, SOURCE_ARTIFACT, pipelineArnOf } from '../cross-account-pipeline/pipeline-source';
-import { addNagSuppressions, CODEBUILD_OWN_LOGS_AND_REPORTS } from '../shared/nag-suppressions';
+import { addNagSuppressions, ANY_PARTITION, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
 import { PRIVATE_BUCKET_DEFAULTS } from '../shared/private-bucket';
 import { logAccessTo } from '../shared/server-access-logs';
 
@@ -287,11 +287,10 @@ export class ReleasePipeline extends Construct {
       'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*',
       { regex: '/^Resource::<.*Artifacts.*\\.Arn>\\/\\*$/' },
       ...CODEBUILD_OWN_LOGS_AND_REPORTS,
-      { regex: '/^Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface\\/\\*$/' },
+      { regex: `/^Resource::arn:${ANY_PARTITION}:ec2:<AWS::Region>:<AWS::AccountId>:network-interface\\/\\*$/` },
     ];
     for (const role of [this.pipelineRole, this.buildProject?.role, this.publishProject.role]) {
-      const policy = role?.node.tryFindChild('DefaultPolicy');
-      if (policy) addNagSuppressions(policy, [{ id: 'AwsSolutions-IAM5', reason, appliesTo }]);
+      suppressOnDefaultPolicy(role, [{ id: 'AwsSolutions-IAM5', reason, appliesTo }]);
     }
     const vpcPolicy = this.publishProject.node.tryFindChild('PolicyDocument');
     if (vpcPolicy) {

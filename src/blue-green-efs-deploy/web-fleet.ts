@@ -7,7 +7,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { addNagSuppressions } from '../shared/nag-suppressions';
+import { addNagSuppressions, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
 
 /** Tag every fleet instance carries (through the launch template, so CodeDeploy's copies carry it too). */
 export const FLEET_TAG = 'cdkx:fleet';
@@ -152,7 +152,7 @@ export class WebFleet extends Construct {
       });
     }
 
-    addNagSuppressions(this.instanceRole.node.findChild('DefaultPolicy'), [{
+    suppressOnDefaultPolicy(this.instanceRole, [{
       id: 'AwsSolutions-IAM5',
       reason: 'The CodeDeploy agent\'s host-command actions have no resource type; release bundles are read (not listed) from this fleet\'s own artifact bucket.',
       appliesTo: ['Resource::*', { regex: '/^Resource::<.*Artifacts.*\\.Arn>\\/\\*$/' }],

@@ -12,14 +12,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { CapacityStrategy } from './capacity-strategy';
 import { CheckpointBucket } from './checkpoint-bucket';
 import { createCircleCiRole, createExternalCiRole, EXTERNAL_CI_EXECUTION_ACTIONS } from './external-ci-role';
 import { CheckpointEncryption, FargateSpotRunnerProps, RUNNER_DEFAULTS, runnerProblems } from './fargate-spot-runner-props';
 import { CHECKPOINT_PREFIX, runnerDefinition } from './state-machine-definition';
 import type { DeploymentAction } from '../cross-account-pipeline/deployment-kind';
-import { addNagSuppressions, NagSuppression } from '../shared/nag-suppressions';
+import { addNagSuppressions, ANY_PARTITION, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { throwIfProblems } from '../shared/validation';
 
@@ -371,34 +371,28 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
   }
 
   private suppressExecutionWildcard(role: iam.IRole): void {
-    suppressOnPolicy(role, [{
+    suppressOnDefaultPolicy(role, [{
       id: 'AwsSolutions-IAM5',
       reason: 'Executions get their names at start; the grant is limited to executions of this one state machine (execution:<name>:*).',
-      appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:states:[^:]+:[^:]+:execution:.+:\\*$/' }],
+      appliesTo: [{ regex: `/^Resource::arn:${ANY_PARTITION}:states:[^:]+:[^:]+:execution:.+:\\*$/` }],
     }]);
   }
 
   private suppressFindings(taskRole: iam.IRole, executionRole: iam.IRole): void {
-    suppressOnPolicy(taskRole, [{
+    suppressOnDefaultPolicy(taskRole, [{
       id: 'AwsSolutions-IAM5',
       reason: 'Checkpoint object keys are created per job at run time; the job may use only the checkpoints/ prefix of its own bucket.',
       appliesTo: [{ regex: `/^Resource::<.*Checkpoints.*Bucket.*\\.Arn>\\/${CHECKPOINT_PREFIX.replace('/', '\\/')}\\*$/` }],
     }]);
-    suppressOnPolicy(executionRole, [{
+    suppressOnDefaultPolicy(executionRole, [{
       id: 'AwsSolutions-IAM5',
       reason: 'ecr:GetAuthorizationToken supports only Resource "*"; image pulls and log writes are scoped by CDK to the repository and log group.',
       appliesTo: ['Resource::*'],
     }]);
-    suppressOnPolicy(this.stateMachine.role, [{
+    suppressOnDefaultPolicy(this.stateMachine.role, [{
       id: 'AwsSolutions-IAM5',
       reason: 'X-Ray and CloudWatch Logs delivery actions support only Resource "*"; the job tasks get their ids at run time and are limited to this cluster (task/<cluster>/*).',
-      appliesTo: ['Resource::*', { regex: '/^Resource::arn:<AWS::Partition>:ecs:[^:]+:[^:]+:task\\/.+\\/\\*$/' }],
+      appliesTo: ['Resource::*', { regex: `/^Resource::arn:${ANY_PARTITION}:ecs:[^:]+:[^:]+:task\\/.+\\/\\*$/` }],
     }]);
   }
-}
-
-/** Suppress on the role's DefaultPolicy, which holds the findings (when it exists). */
-function suppressOnPolicy(role: IConstruct, suppressions: NagSuppression[]): void {
-  const policy = role.node.tryFindChild('DefaultPolicy');
-  if (policy) addNagSuppressions(policy, suppressions);
 }

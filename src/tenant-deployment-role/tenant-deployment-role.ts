@@ -5,7 +5,7 @@ import { GitHubOidcTrust, gitHubTrustProblems, gitHubTrustStatement } from './gi
 import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
-import { addNagSuppressions } from '../shared/nag-suppressions';
+import { ANY_PARTITION, anyPartition, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
 import { artifactBucketNamePattern, releaseInboxBucketName } from '../shared/naming';
 import { PolicyQuota } from '../shared/policy-size';
 import { guardPolicySizes } from '../shared/policy-size-guard';
@@ -321,14 +321,11 @@ export class TenantDeploymentRole extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }));
     }
-    const policy = this.actionRole.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      addNagSuppressions(policy, [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no resource-level permissions; services are limited to the declared cluster.',
-        appliesTo: ['Resource::*', { regex: '/^Resource::arn:<AWS::Partition>:ecs:\\*:<AWS::AccountId>:service\\/.*$/' }],
-      }]);
-    }
+    suppressOnDefaultPolicy(this.actionRole, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no resource-level permissions; services are limited to the declared cluster.',
+      appliesTo: ['Resource::*', { regex: `/^Resource::arn:${ANY_PARTITION}:ecs:\\*:<AWS::AccountId>:service\\/.*$/` }],
+    }]);
   }
 
   /** Objects of this account's release inboxes (every region): write only, no read, list or delete. */
@@ -340,14 +337,11 @@ export class TenantDeploymentRole extends Construct {
       resources: [`arn:${Aws.PARTITION}:s3:::${inboxes}/*`],
       conditions: { StringEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } },
     }));
-    const policy = this.actionRole.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      addNagSuppressions(policy, [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'Release objects in this account\'s release inbox of every region (the bucket name carries the account; write only).',
-        appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:s3:::cdkx-.*-releases-<AWS::AccountId>-\\*\\/\\*$/' }],
-      }]);
-    }
+    suppressOnDefaultPolicy(this.actionRole, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'Release objects in this account\'s release inbox of every region (the bucket name carries the account; write only).',
+      appliesTo: [{ regex: `/^Resource::arn:${ANY_PARTITION}:s3:::cdkx-.*-releases-<AWS::AccountId>-\\*\\/\\*$/` }],
+    }]);
   }
 
   /** Objects of the contract's artifact buckets (every region), owned by the tooling account. */
@@ -410,9 +404,7 @@ export class TenantDeploymentRole extends Construct {
       [this.actionRole, [[bucketPattern, reasons.bucket], [keyPattern, reasons.key], [stackPattern, reasons.stack]]],
       [this.executionRole, [[bucketPattern, reasons.bucket], [keyPattern, reasons.key]]],
     ] as const) {
-      const policy = role.node.tryFindChild('DefaultPolicy');
-      if (!policy) continue;
-      addNagSuppressions(policy, patterns.map(([appliesTo, reason]) => ({ id: 'AwsSolutions-IAM5', reason, appliesTo: [appliesTo] })));
+      suppressOnDefaultPolicy(role, patterns.map(([finding, reason]) => ({ id: 'AwsSolutions-IAM5', reason, appliesTo: [anyPartition(finding)] })));
     }
   }
 }

@@ -21,12 +21,19 @@
 #   CHECKPOINT_GRACE_SECONDS  time the job gets to stop after SIGTERM (default 90;
 #                             keep it well under stopTimeout to leave time for the upload)
 # Uploading to S3 needs the AWS CLI in the image; the task role allows it.
-set -u
+#
+# The runner inlines this script into the container's entry point, where
+# CloudFormation would take a dollar-brace sequence for a parameter outside
+# Fn::Sub (validation rule E1029): so the script never writes one, and reads
+# its environment with plain $NAME before `set -u` instead.
 
-dir="${CHECKPOINT_DIR:-/tmp/checkpoint}"
-uri="${CHECKPOINT_S3_URI:-}"
-grace="${CHECKPOINT_GRACE_SECONDS:-90}"
+dir=$CHECKPOINT_DIR
+[ -n "$dir" ] || dir=/tmp/checkpoint
+uri=$CHECKPOINT_S3_URI
+grace=$CHECKPOINT_GRACE_SECONDS
+[ -n "$grace" ] || grace=90
 export CHECKPOINT_DIR="$dir"
+set -u
 
 log() { echo "checkpoint-wrapper: $*" >&2; }
 
@@ -35,6 +42,9 @@ if [ "$#" -eq 0 ]; then
   exit 64
 fi
 mkdir -p "$dir"
+
+# local_path <uri-or-directory>: the directory a file:// URI names (a directory stays as it is).
+local_path() { printf '%s\n' "$1" | sed 's|^file://||'; }
 
 # copy_tree <from> <to>: either side may be an s3:// or file:// URI, the other a directory.
 # An upload (to a URI) mirrors the directory, so files the job deleted do not come
@@ -52,8 +62,8 @@ copy_tree() {
       esac
       ;;
     *)
-      from="${1#file://}"
-      to="${2#file://}"
+      from=$(local_path "$1")
+      to=$(local_path "$2")
       case "$2" in file://*) rm -rf "$to" ;; esac
       mkdir -p "$to" && cp -R "$from/." "$to/"
       ;;
@@ -62,7 +72,7 @@ copy_tree() {
 
 restore() {
   [ -n "$uri" ] || return 0
-  case "$uri" in file://*) [ -d "${uri#file://}" ] || return 0 ;; esac
+  case "$uri" in file://*) [ -d "$(local_path "$uri")" ] || return 0 ;; esac
   if copy_tree "$uri" "$dir"; then log "restored checkpoint from $uri"; else log "no checkpoint restored from $uri"; fi
 }
 
@@ -76,9 +86,10 @@ restore
 terminating=0
 child=""
 watchdog=""
+# shellcheck disable=SC2329 # invoked by the trap below
 on_term() {
   terminating=1
-  log "SIGTERM: stopping the job (grace ${grace}s)"
+  log "SIGTERM: stopping the job (grace $grace s)"
   [ -n "$child" ] && kill -TERM "$child" 2>/dev/null
   # A job that ignores SIGTERM is killed in time to upload before ECS's SIGKILL.
   ( sleep "$grace"; kill -KILL "$child" 2>/dev/null ) >/dev/null 2>&1 &
