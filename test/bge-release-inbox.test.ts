@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { BlueGreenEfsDeploy, BlueGreenEfsDeployProps, DeploymentContract, PipelineSource, TenantDeploymentRole } from '../src';
 import { AccessModel } from './support/access-model';
 import { AWS_MANAGED_POLICIES } from './support/aws-managed-policies';
+import { synthErrorOf } from './support/synth-error';
 
 const TOOLING = '111111111111';
 const TENANT = '222222222222';
@@ -68,27 +69,18 @@ describe('BlueGreenEfsDeploy released by a CrossAccountPipeline', () => {
 });
 
 describe('BlueGreenEfsDeploy source errors', () => {
-  const errorOf = (props: Partial<BlueGreenEfsDeployProps>) => {
-    try {
-      tenantWithWebTier(props);
-    } catch (e) {
-      return (e as Error).message;
-    }
-    throw new Error('expected an error');
-  };
-
   test('both source and releasedBy', () => {
     const bucket = s3.Bucket.fromBucketName(new Stack(), 'B', 'releases');
-    expect(errorOf({ source: PipelineSource.s3({ bucket, objectKey: 'a.zip' }) }))
+    expect(synthErrorOf(() => tenantWithWebTier({ source: PipelineSource.s3({ bucket, objectKey: 'a.zip' }) })))
       .toMatch(/\[Tenant\/Web\] invalid configuration:\n {2}- releasedBy = "shop": a web tier has one source.*Fix: drop source/);
   });
 
   test('neither source nor releasedBy', () => {
-    expect(errorOf({ releasedBy: undefined })).toMatch(/source = undefined: a web tier needs something to release\. Fix: set source/);
+    expect(synthErrorOf(() => tenantWithWebTier({ releasedBy: undefined }))).toMatch(/source = undefined: a web tier needs something to release\. Fix: set source/);
   });
 
   test('a bad contract', () => {
-    expect(errorOf({ releasedBy: new DeploymentContract({ toolingAccount: '123', qualifier: 'shop' }) }))
+    expect(synthErrorOf(() => tenantWithWebTier({ releasedBy: new DeploymentContract({ toolingAccount: '123', qualifier: 'shop' }) })))
       .toMatch(/releasedBy\.toolingAccount = "123"/);
   });
 });

@@ -6,6 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { BlueGreenEfsDeploy, BlueGreenEfsDeployProps, PipelineSource } from '../src';
 import { allStatements, wildcardActions } from './support/policy-inspection';
+import { synthErrorOf } from './support/synth-error';
 
 const ACCOUNT = '111111111111';
 
@@ -21,15 +22,6 @@ function deploy(props: Partial<BlueGreenEfsDeployProps> = {}, vpcOptions?: ec2.V
     ...props,
   });
   return { app, stack, web, template: Template.fromStack(stack) };
-}
-
-function errorOf(props: Partial<BlueGreenEfsDeployProps>, vpcOptions?: ec2.VpcProps): string {
-  try {
-    deploy(props, vpcOptions);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected BlueGreenEfsDeploy to reject its props');
 }
 
 function resourceOfType(template: Template, type: string): Record<string, any> {
@@ -54,19 +46,19 @@ describe('BlueGreenEfsDeploy input errors name the construct, the property, the 
     ['release name too long', { releaseName: 'x'.repeat(61) }, /releaseName = "x{61}".*at most 60 characters/],
     ['bad source', { source: PipelineSource.connection({ connectionArn: 'not-an-arn', repository: 'acme/shop', branch: 'main' }) }, /source\.connectionArn = "not-an-arn": not a CodeConnections connection ARN/],
   ])('%s', (_name, props, message) => {
-    const error = errorOf(props);
+    const error = synthErrorOf(() => deploy(props));
     expect(error).toMatch(/^\[Web\/Shop\] invalid configuration:/);
     expect(error).toMatch(message);
   });
 
   test('subnets in one availability zone', () => {
-    const error = errorOf({}, { maxAzs: 1, natGateways: 1 });
+    const error = synthErrorOf(() => deploy({}, { maxAzs: 1, natGateways: 1 }));
     expect(error).toMatch(/\[Web\/Shop\] invalid configuration:/);
     expect(error).toMatch(/instanceSubnets = \["[a-z0-9-]+"\]: the fleet and the EFS mount targets need subnets in at least two availability zones.*Fix: select subnets in two or more AZs/);
   });
 
   test('every problem is reported at once', () => {
-    const error = errorOf({ minCapacity: 5, maxCapacity: 3, healthCheckPath: 'x', terminationWaitTime: Duration.days(3) });
+    const error = synthErrorOf(() => deploy({ minCapacity: 5, maxCapacity: 3, healthCheckPath: 'x', terminationWaitTime: Duration.days(3) }));
     expect(error.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(4);
   });
 

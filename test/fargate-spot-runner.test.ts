@@ -11,6 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { allStatements, wildcardActions } from './support/policy-inspection';
+import { synthErrorOf } from './support/synth-error';
 import { CapacityStrategy, FargateCapacityProvider } from '../src/fargate-spot-runner/capacity-strategy';
 import { FargateSpotRunner } from '../src/fargate-spot-runner/fargate-spot-runner';
 import { CheckpointEncryption, FargateSpotRunnerProps } from '../src/fargate-spot-runner/fargate-spot-runner-props';
@@ -24,15 +25,6 @@ function runner(props: Partial<FargateSpotRunnerProps> = {}, withVpc = true) {
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const r = new FargateSpotRunner(stack, 'Runner', { ...(withVpc ? { vpc } : {}), image: image(), ...props });
   return { app, stack, vpc, runner: r };
-}
-
-function errorOf(props: Partial<FargateSpotRunnerProps>, withVpc = true): string {
-  try {
-    runner(props, withVpc);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected the runner to reject its props');
 }
 
 describe('FargateSpotRunner defaults', () => {
@@ -299,65 +291,76 @@ describe('FargateSpotRunner input errors name the construct path, property, valu
   const header = '[Jobs/Runner] invalid configuration:\n  - ';
 
   test('weights all zero', () => {
-    expect(errorOf({ capacity: CapacityStrategy.weighted({ shares: [{ capacityProvider: FargateCapacityProvider.FARGATE_SPOT, weight: 0 }] }) }))
+    const capacity = CapacityStrategy.weighted({ shares: [{ capacityProvider: FargateCapacityProvider.FARGATE_SPOT, weight: 0 }] });
+    expect(synthErrorOf(() => runner({ capacity })))
       .toBe(`${header}capacity.shares = ["FARGATE_SPOT weight 0"]: every weight is 0, so ECS has nowhere to place the job. Fix: give at least one share a weight above 0, e.g. FARGATE_SPOT weight 3 and FARGATE weight 1`);
   });
 
   test('two items with a base', () => {
-    expect(errorOf({
+    expect(synthErrorOf(() => runner({
       capacity: CapacityStrategy.weighted({
         shares: [{ capacityProvider: FargateCapacityProvider.FARGATE, base: 1 }, { capacityProvider: FargateCapacityProvider.FARGATE_SPOT, base: 1 }],
       }),
-    })).toContain('capacity.shares = ["shares[0] FARGATE base 1","shares[1] FARGATE_SPOT base 1"]: ECS lets only one item of a capacity provider strategy set base');
+    }))).toContain('capacity.shares = ["shares[0] FARGATE base 1","shares[1] FARGATE_SPOT base 1"]: ECS lets only one item of a capacity provider strategy set base');
   });
 
   test('stop timeout over 120 s', () => {
-    expect(errorOf({ stopTimeout: Duration.seconds(121) })).toBe(
+    expect(synthErrorOf(() => runner({ stopTimeout: Duration.seconds(121) }))).toBe(
       `${header}stopTimeout = "121 seconds": Fargate waits at most 120 seconds between SIGTERM and SIGKILL, and a Spot interruption gives no more. `
       + 'Fix: use a whole number of seconds from 1 to 120, e.g. Duration.seconds(120) (the default)');
   });
 
   test('a CPU and memory combination Fargate does not offer', () => {
-    expect(errorOf({ cpu: 512, memoryLimitMiB: 512 })).toBe(
+    expect(synthErrorOf(() => runner({ cpu: 512, memoryLimitMiB: 512 }))).toBe(
       `${header}memoryLimitMiB = 512: Fargate does not offer 512 MiB with 512 CPU units; it offers 1024 to 4096 MiB in steps of 1024. Fix: use memoryLimitMiB 1024, or cpu 256 for 512 MiB`);
   });
 
   test('Windows with Spot (the default strategy)', () => {
-    expect(errorOf({ operatingSystemFamily: ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE })).toContain(
+    expect(synthErrorOf(() => runner({ operatingSystemFamily: ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE }))).toContain(
       'capacity = "FARGATE_SPOT with WINDOWS_SERVER_2022_CORE": Fargate Spot runs Linux tasks only (platform 1.3.0 and later); Windows tasks cannot be placed on it. Fix: use CapacityStrategy.onDemandOnly() for Windows jobs');
   });
 
   test('ARM64 with Windows, even on FARGATE', () => {
-    expect(errorOf({
+    expect(synthErrorOf(() => runner({
       operatingSystemFamily: ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE,
       cpuArchitecture: ecs.CpuArchitecture.ARM64,
       capacity: CapacityStrategy.onDemandOnly(),
-    })).toBe(`${header}cpuArchitecture = "ARM64 with WINDOWS_SERVER_2022_CORE": Fargate runs Windows containers on X86_64 only. Fix: use CpuArchitecture.X86_64 for Windows, or a Linux image on ARM64`);
+    }))).toBe(`${header}cpuArchitecture = "ARM64 with WINDOWS_SERVER_2022_CORE": Fargate runs Windows containers on X86_64 only. Fix: use CpuArchitecture.X86_64 for Windows, or a Linux image on ARM64`);
+  });
+
+  test('an architecture made with CpuArchitecture.of cannot be checked, so the constants are asked for', () => {
+    expect(synthErrorOf(() => runner({ cpuArchitecture: ecs.CpuArchitecture.of('ARM64') }))).toBe(
+      `${header}cpuArchitecture = "CpuArchitecture.of(...)": Fargate runs X86_64 and ARM64 tasks only. Fix: use CpuArchitecture.X86_64 or CpuArchitecture.ARM64`);
+  });
+
+  test('a Windows family made with OperatingSystemFamily.of is still kept off Spot', () => {
+    expect(synthErrorOf(() => runner({ operatingSystemFamily: ecs.OperatingSystemFamily.of('WINDOWS_SERVER_2030_CORE') }))).toContain(
+      'capacity = "FARGATE_SPOT with a Windows OperatingSystemFamily.of(...)": Fargate Spot runs Linux tasks only');
   });
 
   test('an OIDC subject with a wildcard repository', () => {
-    expect(errorOf({ externalCi: { repository: 'acme/*', branch: 'main' } })).toBe(
+    expect(synthErrorOf(() => runner({ externalCi: { repository: 'acme/*', branch: 'main' } }))).toBe(
       `${header}externalCi.repository = "acme/*": must be 'owner/name' with no wildcard: a pattern would let other repositories (or every branch and pull request) in. Fix: name one repository, e.g. 'acme/shop'`);
   });
 
   test('a CircleCI trust with a wildcard project', () => {
-    expect(errorOf({ circleCi: { organizationId: '0a1b2c3d-0000-4000-8000-000000000001', projectId: '*' } })).toBe(
+    expect(synthErrorOf(() => runner({ circleCi: { organizationId: '0a1b2c3d-0000-4000-8000-000000000001', projectId: '*' } }))).toBe(
       `${header}circleCi.projectId = "*": must be one CircleCI id (a lowercase UUID), no wildcard: a pattern would let other projects in. Fix: copy the project id from the CircleCI settings`);
   });
 
   test('an OIDC trust pinned to neither branch nor environment', () => {
-    expect(errorOf({ externalCi: { repository: 'acme/shop' } })).toContain('the trust must be pinned to exactly one branch or one environment');
+    expect(synthErrorOf(() => runner({ externalCi: { repository: 'acme/shop' } }))).toContain('the trust must be pinned to exactly one branch or one environment');
   });
 
   test('no network, reserved variables, wrapper without command, and more, all at once', () => {
-    const message = errorOf({
+    const message = synthErrorOf(() => runner({
       environment: { CHECKPOINT_S3_URI: 'x' },
       useCheckpointWrapper: true,
       maxInterruptionRestarts: -1,
       autoDeleteObjects: true,
       checkpointEncryption: CheckpointEncryption.S3_MANAGED,
       ephemeralStorageGiB: 10,
-    }, false);
+    }, false));
     expect(message.split('\n').slice(1)).toEqual([
       expect.stringContaining('ephemeralStorageGiB = 10'),
       expect.stringContaining('maxInterruptionRestarts = -1'),
@@ -372,11 +375,11 @@ describe('FargateSpotRunner input errors name the construct path, property, valu
     const app = new App();
     const stack = new Stack(app, 'Jobs');
     const key = new kms.Key(stack, 'Key');
-    const message = errorOf({
+    const message = synthErrorOf(() => runner({
       checkpointEncryptionKey: key,
       checkpointEncryption: CheckpointEncryption.S3_MANAGED,
       runTimeout: Duration.seconds(30),
-    });
+    }));
     expect(message).toContain('checkpointEncryptionKey = "Jobs/Key": a key is only used with CheckpointEncryption.KMS');
     expect(message).toContain('runTimeout = "30 seconds"');
   });

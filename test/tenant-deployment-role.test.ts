@@ -3,7 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { DeploymentContract, TenantDeploymentRole, TenantDeploymentRoleProps } from '../src';
 import { AccessModel } from './support/access-model';
-import { allStatements, synthError, wildcardActions } from './support/policy-inspection';
+import { allStatements, wildcardActions } from './support/policy-inspection';
+import { synthErrorOf } from './support/synth-error';
 
 const TOOLING = '111111111111';
 const TENANT = '222222222222';
@@ -258,7 +259,7 @@ describe('TenantDeploymentRole errors', () => {
     }));
     const app = new App();
     tenant({ executionRoleStatements: statements }, app);
-    expect(synthError(app)).toMatch(
+    expect(synthErrorOf(() => app.synth())).toMatch(
       /\[Tenant\/Roles\] managed policies attached to Tenant\/Roles\/ExecutionRole\/Resource is \d+ policies, over the IAM limit of managed policies attached to one role \(default; raisable to 20\) of 10. Fix: merge execution role statements/,
     );
   });
@@ -266,7 +267,7 @@ describe('TenantDeploymentRole errors', () => {
   test('a trust policy over 2,048 characters fails synth with the fix', () => {
     const app = new App();
     tenant({ externalId: 'e'.repeat(1_224), gitHubOidc: { repository: 'acme/shop', environment: 'p'.repeat(200) } }, app);
-    expect(synthError(app)).toMatch(
+    expect(synthErrorOf(() => app.synth())).toMatch(
       /trust policy of Tenant\/Roles\/ActionRole\/Resource is [\d,]+ characters, over the IAM role trust policy limit \(default; raisable to 4,096\) of 2,048. Fix: ask AWS to raise the role trust policy quota/,
     );
   });

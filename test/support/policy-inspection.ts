@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { PolicyMeasurement } from '../../src/shared/policy-size';
 import { measurePolicies } from '../../src/shared/policy-size-guard';
 
@@ -40,16 +40,6 @@ export function measured(stack: Stack, subjectIncludes: string): PolicyMeasureme
     throw new Error(`expected one policy matching '${subjectIncludes}', found: ${matches.map((m) => m.subject).join(', ') || 'none'}`);
   }
   return matches[0];
-}
-
-/** Synthesize and return the error thrown, or fail. */
-export function synthError(app: App): string {
-  try {
-    app.synth();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected synth to fail');
 }
 
 /** Twelve-digit account ids 100000000000, 100000000001, ... */
