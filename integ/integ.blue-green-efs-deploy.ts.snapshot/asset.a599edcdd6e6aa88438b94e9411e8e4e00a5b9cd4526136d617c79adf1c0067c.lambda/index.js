@@ -20,9 +20,9 @@ var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: tru
 // src/blue-green-efs-deploy/deployment-group.lambda.ts
 var deployment_group_lambda_exports = {};
 __export(deployment_group_lambda_exports, {
+  clients: () => clients,
   deletionWait: () => deletionWait,
-  handler: () => handler,
-  retryPolicy: () => retryPolicy
+  handler: () => handler
 });
 module.exports = __toCommonJS(deployment_group_lambda_exports);
 var import_client_auto_scaling = require("@aws-sdk/client-auto-scaling");
@@ -143,69 +143,18 @@ function codeDeployCopyPrefix(groupName) {
   return `CodeDeploy_${groupName}_`;
 }
 
-// src/blue-green-efs-deploy/transient-retry.ts
-var TRANSIENT_ERROR_NAMES = /* @__PURE__ */ new Set([
-  "ThrottlingException",
-  "Throttling",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "ProvisionedThroughputExceededException",
-  "TooManyUpdates",
-  "InternalFailure",
-  "InternalError",
-  "InternalServerError",
-  "InternalServiceError",
-  "ServiceUnavailable",
-  "ServiceUnavailableException"
-]);
-function isTransientError(error) {
-  if (typeof error !== "object" || error === null) {
-    return false;
-  }
-  const { name, $metadata } = error;
-  if (typeof name === "string" && TRANSIENT_ERROR_NAMES.has(name)) {
-    return true;
-  }
-  const status = $metadata?.httpStatusCode;
-  return typeof status === "number" && (status === 429 || status >= 500);
-}
-function backoffDelayMs(attempt, options, random = Math.random) {
-  const cap = options.maxDelayMs ?? 2e4;
-  const exponential = Math.min(cap, options.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(exponential / 2 + random() * (exponential / 2));
-}
-var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function withTransientRetry(fn, options) {
-  if (!Number.isInteger(options.attempts) || options.attempts < 1) {
-    throw new Error(`attempts must be a positive integer, got ${options.attempts}`);
-  }
-  const sleep = options.sleep ?? realSleep;
-  const random = options.random ?? Math.random;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= options.attempts || !isTransientError(error)) {
-        throw error;
-      }
-      await sleep(backoffDelayMs(attempt, options, random));
-    }
-  }
-}
+// src/blue-green-efs-deploy/sdk-retry.ts
+var HANDLER_SDK_RETRY = {
+  maxAttempts: 6,
+  retryMode: "adaptive"
+};
 
 // src/blue-green-efs-deploy/deployment-group.lambda.ts
-var codeDeploy = new import_client_codedeploy.CodeDeployClient({});
-var autoScaling = new import_client_auto_scaling.AutoScalingClient({});
-var retryPolicy = {
-  attempts: 6,
-  baseDelayMs: 500
+var clients = {
+  codeDeploy: new import_client_codedeploy.CodeDeployClient(HANDLER_SDK_RETRY),
+  autoScaling: new import_client_auto_scaling.AutoScalingClient(HANDLER_SDK_RETRY)
 };
-function call(fn) {
-  return withTransientRetry(fn, retryPolicy);
-}
+var { codeDeploy, autoScaling } = clients;
 function log(message) {
   console.log(message);
 }
@@ -214,10 +163,10 @@ function errorName(error) {
 }
 async function getGroup(applicationName, groupName) {
   try {
-    const out = await call(() => codeDeploy.send(new import_client_codedeploy.GetDeploymentGroupCommand({
+    const out = await codeDeploy.send(new import_client_codedeploy.GetDeploymentGroupCommand({
       applicationName,
       deploymentGroupName: groupName
-    })));
+    }));
     return out.deploymentGroupInfo;
   } catch (error) {
     const name = errorName(error);
@@ -237,13 +186,13 @@ async function update(settings, currentName, info) {
   const current = autoScalingGroupNamesOf(info);
   const asgs = current.length > 0 ? current : [settings.autoScalingGroupName];
   log(`updating deployment group ${currentName} -> ${settings.deploymentGroupName} on ${asgs.join(",")}`);
-  await call(() => codeDeploy.send(new import_client_codedeploy.UpdateDeploymentGroupCommand(buildUpdateInput(settings, currentName, asgs))));
+  await codeDeploy.send(new import_client_codedeploy.UpdateDeploymentGroupCommand(buildUpdateInput(settings, currentName, asgs)));
   return response(settings.deploymentGroupName, asgs);
 }
 async function create(settings) {
   try {
     log(`creating deployment group ${settings.deploymentGroupName} on ${settings.autoScalingGroupName}`);
-    await call(() => codeDeploy.send(new import_client_codedeploy.CreateDeploymentGroupCommand(buildCreateInput(settings))));
+    await codeDeploy.send(new import_client_codedeploy.CreateDeploymentGroupCommand(buildCreateInput(settings)));
     return response(settings.deploymentGroupName, [settings.autoScalingGroupName]);
   } catch (error) {
     if (errorName(error) !== "DeploymentGroupAlreadyExistsException") {
@@ -265,7 +214,7 @@ async function deleteGroup(applicationName, groupName) {
   }
   const asgs = autoScalingGroupNamesOf(info);
   try {
-    await call(() => codeDeploy.send(new import_client_codedeploy.DeleteDeploymentGroupCommand({ applicationName, deploymentGroupName: groupName })));
+    await codeDeploy.send(new import_client_codedeploy.DeleteDeploymentGroupCommand({ applicationName, deploymentGroupName: groupName }));
   } catch (error) {
     if (errorName(error) !== "DeploymentGroupDoesNotExistException") {
       throw error;
@@ -282,29 +231,27 @@ async function deleteGroup(applicationName, groupName) {
 var deletionWait = {
   timeoutMs: 12 * 6e4,
   pollMs: 15e3,
-  now: () => Date.now()
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 };
 async function waitUntilGone(names) {
   if (names.length === 0) return;
   const deadline = deletionWait.now() + deletionWait.timeoutMs;
   for (; ; ) {
-    const out = await call(() => autoScaling.send(new import_client_auto_scaling.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names })));
+    const out = await autoScaling.send(new import_client_auto_scaling.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }));
     const remaining = (out?.AutoScalingGroups ?? []).map((group) => group.AutoScalingGroupName);
     if (remaining.length === 0) return;
     if (deletionWait.now() >= deadline) {
       throw new Error(`Auto Scaling groups [${remaining.join(",")}] are still being deleted after ${deletionWait.timeoutMs / 6e4} minutes; retry the stack deletion once their instances have terminated`);
     }
     log(`waiting for Auto Scaling groups [${remaining.join(",")}] to finish deleting`);
-    await (retryPolicy.sleep ?? defaultSleep)(deletionWait.pollMs);
+    await deletionWait.sleep(deletionWait.pollMs);
   }
-}
-function defaultSleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 async function deleteAutoScalingGroup(name) {
   try {
     log(`force-deleting Auto Scaling group ${name}`);
-    await call(() => autoScaling.send(new import_client_auto_scaling.DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true })));
+    await autoScaling.send(new import_client_auto_scaling.DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true }));
   } catch (error) {
     if (errorName(error) === "ValidationError" && /not found/i.test(error.message ?? "")) {
       log(`Auto Scaling group ${name} is already gone`);
@@ -342,7 +289,7 @@ async function handler(event) {
 }
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
+  clients,
   deletionWait,
-  handler,
-  retryPolicy
+  handler
 });

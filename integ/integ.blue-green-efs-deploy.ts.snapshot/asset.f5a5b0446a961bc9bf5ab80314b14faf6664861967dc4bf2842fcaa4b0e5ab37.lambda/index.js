@@ -20,9 +20,9 @@ var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: tru
 // src/blue-green-efs-deploy/live-color.lambda.ts
 var live_color_lambda_exports = {};
 __export(live_color_lambda_exports, {
+  clients: () => clients,
   handleStateChange: () => handleStateChange,
-  handler: () => handler,
-  retryPolicy: () => retryPolicy
+  handler: () => handler
 });
 module.exports = __toCommonJS(live_color_lambda_exports);
 var import_client_codedeploy = require("@aws-sdk/client-codedeploy");
@@ -246,66 +246,18 @@ function decideAfterDeployment(input) {
   return { next: withoutUndefined(next), changed: true, reason: `${deploymentId} succeeded and ${what}: live flips ${live.color} -> ${color}` };
 }
 
-// src/blue-green-efs-deploy/transient-retry.ts
-var TRANSIENT_ERROR_NAMES = /* @__PURE__ */ new Set([
-  "ThrottlingException",
-  "Throttling",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "ProvisionedThroughputExceededException",
-  "TooManyUpdates",
-  "InternalFailure",
-  "InternalError",
-  "InternalServerError",
-  "InternalServiceError",
-  "ServiceUnavailable",
-  "ServiceUnavailableException"
-]);
-function isTransientError(error) {
-  if (typeof error !== "object" || error === null) {
-    return false;
-  }
-  const { name, $metadata } = error;
-  if (typeof name === "string" && TRANSIENT_ERROR_NAMES.has(name)) {
-    return true;
-  }
-  const status = $metadata?.httpStatusCode;
-  return typeof status === "number" && (status === 429 || status >= 500);
-}
-function backoffDelayMs(attempt, options, random = Math.random) {
-  const cap = options.maxDelayMs ?? 2e4;
-  const exponential = Math.min(cap, options.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(exponential / 2 + random() * (exponential / 2));
-}
-var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function withTransientRetry(fn, options) {
-  if (!Number.isInteger(options.attempts) || options.attempts < 1) {
-    throw new Error(`attempts must be a positive integer, got ${options.attempts}`);
-  }
-  const sleep = options.sleep ?? realSleep;
-  const random = options.random ?? Math.random;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= options.attempts || !isTransientError(error)) {
-        throw error;
-      }
-      await sleep(backoffDelayMs(attempt, options, random));
-    }
-  }
-}
+// src/blue-green-efs-deploy/sdk-retry.ts
+var HANDLER_SDK_RETRY = {
+  maxAttempts: 6,
+  retryMode: "adaptive"
+};
 
 // src/blue-green-efs-deploy/live-color.lambda.ts
-var codeDeploy = new import_client_codedeploy.CodeDeployClient({});
-var ssm = new import_client_ssm.SSMClient({});
-var retryPolicy = {
-  attempts: 6,
-  baseDelayMs: 500
+var clients = {
+  codeDeploy: new import_client_codedeploy.CodeDeployClient(HANDLER_SDK_RETRY),
+  ssm: new import_client_ssm.SSMClient(HANDLER_SDK_RETRY)
 };
+var { codeDeploy, ssm } = clients;
 function env(name) {
   const value = process.env[name];
   if (value === void 0 || value === "") {
@@ -313,11 +265,8 @@ function env(name) {
   }
   return value;
 }
-function call(fn) {
-  return withTransientRetry(fn, retryPolicy);
-}
 async function readParameter(name) {
-  const out = await call(() => ssm.send(new import_client_ssm.GetParameterCommand({ Name: name })));
+  const out = await ssm.send(new import_client_ssm.GetParameterCommand({ Name: name }));
   const value = out.Parameter?.Value;
   if (value === void 0) {
     throw new Error(`SSM parameter ${name} has no value`);
@@ -348,7 +297,7 @@ async function handleStateChange(event) {
   if (!SETTLED_STATES.includes(detail.state)) {
     return finish({ written: false, reason: `ignored: state ${detail.state} of ${detail.deploymentId}` });
   }
-  const deployment = (await call(() => codeDeploy.send(new import_client_codedeploy.GetDeploymentCommand({ deploymentId: detail.deploymentId })))).deploymentInfo;
+  const deployment = (await codeDeploy.send(new import_client_codedeploy.GetDeploymentCommand({ deploymentId: detail.deploymentId }))).deploymentInfo;
   const [liveValue, pendingValue] = await Promise.all([readParameter(liveName), readParameter(pendingName)]);
   const live = parseLiveState(liveValue.value);
   const decision = decideAfterDeployment({
@@ -365,13 +314,13 @@ async function handleStateChange(event) {
   });
   const next = serializeLiveState(decision.next);
   if (decision.changed) {
-    await call(() => ssm.send(new import_client_ssm.PutParameterCommand({ Name: liveName, Value: next, Type: "String", Overwrite: true })));
+    await ssm.send(new import_client_ssm.PutParameterCommand({ Name: liveName, Value: next, Type: "String", Overwrite: true }));
   }
   return finish({ written: decision.changed, reason: decision.reason, live: next });
 }
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
+  clients,
   handleStateChange,
-  handler,
-  retryPolicy
+  handler
 });
