@@ -77,6 +77,28 @@ const SFN_ECS_EVENTS_RULE = 'StepFunctionsGetEventsForECSTaskRule';
  *
  * Only the job's task role may read or write checkpoints, and only under
  * `checkpoints/`; tasks run in private subnets without a public IP by default.
+ *
+ * @example
+ * import { App, Duration, Stack } from 'aws-cdk-lib';
+ * import * as ec2 from 'aws-cdk-lib/aws-ec2';
+ * import * as ecr from 'aws-cdk-lib/aws-ecr';
+ * import * as ecs from 'aws-cdk-lib/aws-ecs';
+ * import { CapacityStrategy, FargateSpotRunner } from 'cdk-cross-account-cicd';
+ *
+ * const stack = new Stack(new App(), 'Jobs', { env: { account: '111111111111', region: 'us-east-1' } });
+ * declare const vpc: ec2.IVpc;
+ * // An image with /bin/sh and the AWS CLI (the checkpoint wrapper needs both) and the job.
+ * const ciImage = ecr.Repository.fromRepositoryName(stack, 'CiImage', 'shop-ci');
+ * const runner = new FargateSpotRunner(stack, 'IntegrationTests', {
+ *   vpc,
+ *   image: ecs.ContainerImage.fromEcrRepository(ciImage, 'latest'),
+ *   command: ['npm', 'run', 'integration-tests'],
+ *   useCheckpointWrapper: true,
+ *   capacity: CapacityStrategy.spotWithOnDemandFallback(),
+ *   runTimeout: Duration.hours(2),
+ * });
+ * // A step of an aws-codepipeline Pipeline stage:
+ * const action = runner.codePipelineAction({ actionName: 'IntegrationTests', executionNamePrefix: 'release' });
  */
 export class FargateSpotRunner extends Construct implements iam.IGrantable {
   /**
