@@ -1,5 +1,6 @@
 import {
-  DEFAULT_LIMITS, PlanLimits, planProblems, planRollout, PlannedPipeline, PlannedWave, PlanStageInput, PlanTarget, targetsOf,
+  approvalStageName, DEFAULT_LIMITS, PlanLimits, planProblems, planRollout, PlannedPipeline, PlannedWave, PlanStageInput, PlanTarget, targetsOf,
+  verifyStageName, waveStageName,
 } from '../src/cross-account-pipeline/rollout-plan';
 import { describeProblem } from '../src/shared/validation';
 
@@ -40,11 +41,13 @@ function expectWithinLimits(stages: PlanStageInput[], limits: PlanLimits, pipeli
   });
   const names = pipelines.flatMap(stageNames);
   expect(new Set(names).size).toBe(names.length);
-  names.forEach((name) => expect(name).toMatch(/^[A-Za-z0-9.@_-]{1,100}$/));
+  // One assertion over all names and targets rather than one per item: the same
+  // check, cheap enough for the mutation run, which repeats it for every mutant.
+  expect(names.filter((name) => !/^[A-Za-z0-9.@_-]{1,100}$/.test(name))).toEqual([]);
   // Every target exactly once, in input order (same objects).
   const planned = targetsOf({ pipelines, targetCount: all.length, limits });
   expect(planned.length).toBe(all.length);
-  planned.forEach((target, i) => expect(target).toBe(all[i]));
+  expect(planned.findIndex((target, i) => target !== all[i])).toBe(-1);
 }
 
 describe('planRollout', () => {
@@ -460,5 +463,187 @@ describe('verification stages', () => {
       value: 4,
       fix: 'set stagesPerPipeline to 5 or more',
     })]);
+  });
+});
+
+/** Edges the behaviour tests above leave open (found by mutation testing). */
+describe('planProblems at the edges', () => {
+  const good: PlanTarget = { id: 'dev', account: '111111111111', region: 'eu-west-1' };
+  const problemsOf = (stages: PlanStageInput[], limits: Partial<PlanLimits> = {}) => planProblems(stages, { ...DEFAULT_LIMITS, ...limits });
+  const stagesLimit = (value: number) => ({
+    property: 'limits.stagesPerPipeline',
+    value,
+    reason: 'must be a whole number from 4 (Source, Build, one wave and Handoff) to 100',
+    fix: 'use the CodePipeline quota "stages per pipeline" of the tooling account (50 unless raised)',
+  });
+  const blockFit = (needed: number, value = 3) => ({
+    property: 'limits.stagesPerPipeline',
+    value,
+    reason: `stages[0] needs ${needed} stages in one pipeline (Source, its approval, wave and verification, Handoff)`,
+    fix: `set stagesPerPipeline to ${needed} or more`,
+  });
+
+  test('maxActionsPerPipeline equal to waveSize is enough: one wave fits', () => {
+    expect(problemsOf([{ name: 'Dev', targets: [good] }], { waveSize: 50, maxActionsPerPipeline: 50 })).toEqual([]);
+    expect(problemsOf([{ name: 'Dev', targets: [good] }], { waveSize: 1, actionsPerStage: 1, maxActionsPerPipeline: 1 })).toEqual([]);
+  });
+
+  test('maxActionsPerPipeline that is no whole number, with the fix naming waveSize', () => {
+    for (const maxActionsPerPipeline of [0, 60.5]) {
+      expect(problemsOf([{ name: 'Dev', targets: [good] }], { maxActionsPerPipeline })).toEqual([{
+        property: 'limits.maxActionsPerPipeline',
+        value: maxActionsPerPipeline,
+        reason: 'must be a whole number of at least waveSize (50), so that one wave fits in a pipeline',
+        fix: 'set maxActionsPerPipeline to 50 or more (default 1000)',
+      }]);
+    }
+    // With waveSize itself invalid, the fix still asks for at least 1.
+    expect(problemsOf([{ name: 'Dev', targets: [good] }], { waveSize: 0, maxActionsPerPipeline: 0 })).toContainEqual(
+      expect.objectContaining({ property: 'limits.maxActionsPerPipeline', fix: 'set maxActionsPerPipeline to 1 or more (default 1000)' }),
+    );
+    // An invalid waveSize is not compared with maxActionsPerPipeline.
+    expect(problemsOf([{ name: 'Dev', targets: [good] }], { waveSize: 1.5, maxActionsPerPipeline: 1 }).map((p) => p.property)).toEqual(['limits.waveSize']);
+  });
+
+  test('waveSize equal to actionsPerStage is allowed; actionsPerStage invalid is not compared', () => {
+    expect(problemsOf([{ name: 'Dev', targets: [good] }], { waveSize: 20, actionsPerStage: 20 })).toEqual([]);
+    expect(problemsOf([{ name: 'Dev', targets: [good] }], { waveSize: 60, actionsPerStage: 0 }).map((p) => p.property)).toEqual(['limits.actionsPerStage']);
+  });
+
+  test('a target id of exactly 100 characters is a valid action name', () => {
+    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, id: 'a'.repeat(100) }] }])).toEqual([]);
+  });
+
+  test('a stage name that makes a wave stage name of exactly 100 characters is fine', () => {
+    // 84 + '-Wave-100-of-100' (16) = 100.
+    expect(problemsOf([{ name: 'P'.repeat(84), targets: targets('t', 5000) }])).toEqual([]);
+  });
+
+  /*
+   * What must share one continuation pipeline: Source, the wave, Handoff (3),
+   * plus the approval before a first wave and the verification after a last one.
+   * stagesPerPipeline 3 is already a problem of its own; the stage's needs are
+   * reported beside it only when they exceed it.
+   */
+  test.each([
+    ['one wave, no approval, no verification', 1, false, false, []],
+    ['one wave with an approval', 1, true, false, [blockFit(4)]],
+    ['one wave with a verification', 1, false, true, [blockFit(4)]],
+    ['one wave with both', 1, true, true, [blockFit(5)]],
+    ['two waves, neither', 2, false, false, []],
+    ['two waves with an approval (before the first wave only)', 2, true, false, [blockFit(4)]],
+    ['two waves with a verification (after the last wave only)', 2, false, true, [blockFit(4)]],
+    ['two waves with both: never in the same block', 2, true, true, [blockFit(4)]],
+  ])('%s', (_name, count, approval, verify, expected) => {
+    const stage = { name: 'Prod', targets: targets('prod', count), approval, verify };
+    expect(problemsOf([stage], { waveSize: 1, stagesPerPipeline: 3 })).toEqual([stagesLimit(3), ...expected]);
+  });
+
+  test('two waves with an approval and a verification fit 4 stages per pipeline', () => {
+    expect(problemsOf([{ name: 'Prod', targets: targets('prod', 2), approval: true, verify: true }], { waveSize: 1, stagesPerPipeline: 4 })).toEqual([]);
+  });
+
+  test('a stagesPerPipeline that is no whole number is reported once, not measured against the stages', () => {
+    const stage = { name: 'Prod', targets: [good], approval: true, verify: true };
+    expect(problemsOf([stage], { stagesPerPipeline: 2.5 })).toEqual([stagesLimit(2.5)]);
+    expect(problemsOf([stage], { stagesPerPipeline: 0 })).toEqual([stagesLimit(0)]);
+  });
+
+  test('a duplicate stage name is not checked again for the names it makes', () => {
+    const problems = problemsOf([
+      { name: 'Dev', targets: [good] },
+      { name: 'Dev', targets: [{ ...good, id: 'dev2' }] },
+    ]);
+    expect(problems.map((p) => p.reason)).toEqual(['duplicate of stages[0].name']);
+  });
+
+  test('a stage whose names collide twice is reported once, at its first collision', () => {
+    // 'Z-Wave-1-of-1' with an approval and a verification makes 'Approve-Z-Wave-1-of-1' (the only
+    // wave of 'Approve-Z') and 'Verify-Z-Wave-1-of-1' (the only wave of 'Verify-Z').
+    const problems = problemsOf([
+      { name: 'Approve-Z', targets: [good] },
+      { name: 'Verify-Z', targets: [{ ...good, id: 'b' }] },
+      { name: 'Z-Wave-1-of-1', targets: [{ ...good, id: 'c' }], approval: true, verify: true },
+    ]);
+    expect(problems).toEqual([{
+      property: 'stages[2].name',
+      value: 'Z-Wave-1-of-1',
+      reason: "makes the CodePipeline stage name 'Approve-Z-Wave-1-of-1', which stages[0] makes too",
+      fix: 'rename one of the two stages',
+    }]);
+  });
+});
+
+describe('planProblems: more edges', () => {
+  const good: PlanTarget = { id: 'dev', account: '111111111111', region: 'eu-west-1' };
+  const problemsOf = (stages: PlanStageInput[]) => planProblems(stages, DEFAULT_LIMITS);
+
+  test('a region must start with its two-letter code', () => {
+    expect(problemsOf([{ name: 'Dev', targets: [{ ...good, region: 'x-eu-west-1' }] }]).map((p) => p.property)).toEqual(['stages[0].targets[0].region']);
+  });
+
+  test('an account or a region left out (from JavaScript or another jsii language) is missing', () => {
+    const { account: _a, ...noAccount } = good;
+    const { region: _r, ...noRegion } = good;
+    expect(problemsOf([{ name: 'Dev', targets: [noAccount as PlanTarget, { ...(noRegion as PlanTarget), id: 'b' }] }])).toEqual([
+      { property: 'stages[0].targets[0].account', value: undefined, reason: 'missing', fix: 'set the 12-digit id of the account the target deploys to' },
+      { property: 'stages[0].targets[1].region', value: undefined, reason: 'missing', fix: "set the region the target deploys to, for example 'eu-west-1'" },
+    ]);
+  });
+
+  test('a verification stage name that another stage makes too', () => {
+    expect(problemsOf([
+      { name: 'Verify-Z', targets: [good] },
+      { name: 'Z-Wave-1-of-1', targets: [{ ...good, id: 'b' }], verify: true },
+    ])).toEqual([expect.objectContaining({
+      property: 'stages[1].name',
+      reason: "makes the CodePipeline stage name 'Verify-Z-Wave-1-of-1', which stages[0] makes too",
+    })]);
+  });
+
+  test('planned stages carry their kind', () => {
+    const plan = planRollout([{ name: 'Prod', targets: [good], approval: true, verify: true }]);
+    expect(plan.pipelines[0].stages).toEqual([
+      { kind: 'approval', stageName: 'Approve-Prod', userStage: 'Prod' },
+      { kind: 'wave', stageName: 'Prod-Wave-1-of-1', userStage: 'Prod', wave: 1, waves: 1, targets: [good] },
+      { kind: 'verify', stageName: 'Verify-Prod', userStage: 'Prod' },
+    ]);
+  });
+});
+
+describe('planRollout packing at the edges', () => {
+  test('a pipeline filled to exactly stagesPerPipeline and maxActionsPerPipeline takes the block', () => {
+    // Release: Source, Build, 2 waves, Handoff = 5 stages; 2 waves of 10 = 20 actions.
+    const stages = [{ name: 'Prod', targets: targets('prod', 30) }];
+    const plan = planRollout(stages, { waveSize: 10, stagesPerPipeline: 5, maxActionsPerPipeline: 20 });
+    expect(plan.pipelines.map((p) => [wavesOf(p).length, p.stageCount, p.actionCount])).toEqual([[2, 5, 20], [1, 2, 10]]);
+  });
+
+  test('the last block needs no room for a Handoff', () => {
+    // 3 waves: Source, Build and all 3 in 5 stages, as no Handoff follows.
+    const plan = planRollout([{ name: 'Prod', targets: targets('prod', 3) }], { waveSize: 1, stagesPerPipeline: 5 });
+    expect(plan.pipelines.map((p) => [stageNames(p), p.stageCount, p.handsOff])).toEqual([
+      [['Prod-Wave-1-of-3', 'Prod-Wave-2-of-3', 'Prod-Wave-3-of-3'], 5, false],
+    ]);
+  });
+
+  test('the default waveSize is 50 even when actionsPerStage is raised', () => {
+    expect(planRollout([{ name: 'Prod', targets: targets('prod', 1) }], { actionsPerStage: 100 }).limits).toEqual({
+      stagesPerPipeline: 50, actionsPerStage: 100, waveSize: 50, maxActionsPerPipeline: 1000,
+    });
+    expect(planRollout([{ name: 'Prod', targets: targets('prod', 1) }], { stagesPerPipeline: 10, maxActionsPerPipeline: 200 }).limits).toEqual({
+      stagesPerPipeline: 10, actionsPerStage: 50, waveSize: 50, maxActionsPerPipeline: 200,
+    });
+  });
+
+  test('targetCount adds every stage', () => {
+    expect(planRollout([{ name: 'A', targets: targets('a', 2) }, { name: 'B', targets: targets('b', 3) }]).targetCount).toBe(5);
+  });
+
+  test('wave stage names pad the wave number to the width of the wave count', () => {
+    expect(waveStageName('Prod', 7, 120)).toBe('Prod-Wave-007-of-120');
+    expect(waveStageName('Prod', 7, 9)).toBe('Prod-Wave-7-of-9');
+    expect(approvalStageName('Prod')).toBe('Approve-Prod');
+    expect(verifyStageName('Prod')).toBe('Verify-Prod');
   });
 });

@@ -72,34 +72,63 @@ function intrinsicLength(name: string, arg: unknown): number | undefined {
   switch (name) {
     case 'Ref':
       return typeof arg === 'string' ? PSEUDO_PARAMETER_LENGTHS[arg] ?? UNKNOWN_REFERENCE_LENGTH : UNKNOWN_REFERENCE_LENGTH;
-    case 'Fn::GetAtt': {
-      const attribute = Array.isArray(arg) ? String(arg[1]) : String(arg).split('.').slice(1).join('.');
-      return attribute === 'Arn' || attribute.endsWith('Arn') ? UNKNOWN_ARN_LENGTH : UNKNOWN_REFERENCE_LENGTH;
-    }
+    case 'Fn::GetAtt':
+      // ['Key', 'Arn'] or 'Key.Arn': either way, an ARN attribute ends the text.
+      return attributeLength(Array.isArray(arg) ? String(arg[1]) : String(arg));
     case 'Fn::Join': {
       const [separator, parts] = arg as [string, unknown[]];
       if (!Array.isArray(parts)) return UNKNOWN_REFERENCE_LENGTH;
       return parts.map(partLength).reduce((a, b) => a + b, 0) + separator.length * Math.max(parts.length - 1, 0);
     }
     case 'Fn::Sub': {
-      const template = Array.isArray(arg) ? String(arg[0]) : String(arg);
-      return template.replace(/\$\{([^}]+)\}/g, (_, variable: string) =>
-        'x'.repeat(PSEUDO_PARAMETER_LENGTHS[variable] ?? UNKNOWN_REFERENCE_LENGTH)).length;
+      const [template, variables] = Array.isArray(arg) ? [String(arg[0]), arg[1]] : [String(arg), undefined];
+      return jsonTextLength(template.replace(/\$\{([^}]+)\}/g, (_, variable: string) => 'x'.repeat(subVariableLength(variable, variables))));
     }
     case 'Fn::ImportValue':
-    case 'Fn::Select':
-    case 'Fn::FindInMap':
+      // What a policy imports is the ARN of a key, bucket or role of another stack.
+      return UNKNOWN_ARN_LENGTH;
+    case 'Fn::Select': {
+      // [index, list]: the longest item of a literal list; a list still unresolved
+      // (Fn::Split, Fn::GetAZs, a Ref) is an unknown value.
+      const list = Array.isArray(arg) ? arg[1] : undefined;
+      return Array.isArray(list) ? longest(list) : UNKNOWN_REFERENCE_LENGTH;
+    }
     case 'Fn::If':
+      // [condition, value if true, value if false]: the longer value, which may be a whole statement.
+      return Array.isArray(arg) ? longest(arg.slice(1)) : UNKNOWN_REFERENCE_LENGTH;
     case 'Fn::Base64':
+      return 4 * Math.ceil(partLength(arg) / 3);
+    case 'Fn::FindInMap':
       return UNKNOWN_REFERENCE_LENGTH;
-    default:
-      return undefined;
   }
+  return undefined; // not an intrinsic: an object like any other
 }
 
-/** Length of one part of a `Fn::Join`, without the quotes a JSON string would add. */
+/** `${Name}` of a `Fn::Sub`: a value of its variable map, else a GetAtt (with a dot), a pseudo parameter or a Ref. */
+function subVariableLength(variable: string, variables: unknown): number {
+  const map = (variables ?? {}) as Record<string, unknown>;
+  if (Object.prototype.hasOwnProperty.call(map, variable)) return partLength(map[variable]);
+  if (variable.includes('.')) return attributeLength(variable);
+  return PSEUDO_PARAMETER_LENGTHS[variable] ?? UNKNOWN_REFERENCE_LENGTH;
+}
+
+/** A GetAtt whose attribute (alone, or after `Key.` in the dotted form) ends in `Arn` is an ARN. */
+function attributeLength(attribute: string): number {
+  return attribute.endsWith('Arn') ? UNKNOWN_ARN_LENGTH : UNKNOWN_REFERENCE_LENGTH;
+}
+
+function longest(values: unknown[]): number {
+  return Math.max(0, ...values.map(partLength));
+}
+
+/** Length of a string inside a JSON document, without its quotes (`"` counts 2: `\"`). */
+function jsonTextLength(text: string): number {
+  return JSON.stringify(text).length - 2;
+}
+
+/** Length of one resolved value where it becomes text (a `Fn::Join` part, a `Fn::Sub` variable, a branch). */
 function partLength(part: unknown): number {
-  if (typeof part === 'string') return JSON.stringify(part).length - 2;
+  if (typeof part === 'string') return jsonTextLength(part);
   const placeholder = placeholderFor(part);
   if (typeof placeholder === 'string') return placeholder.length;
   return JSON.stringify(placeholder).length;
