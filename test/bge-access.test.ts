@@ -33,11 +33,11 @@ import { BlueGreenEfsDeploy } from '../src';
 import { AccessModel, AccessModelOptions, AccessRequest, Decision } from './support/access-model';
 import { PolicyDocument } from './support/assembly';
 import { AWS_MANAGED_POLICIES } from './support/aws-managed-policies';
-import { BlueGreenDeploymentGroup } from '../src/blue-green-efs-deploy/blue-green-deployment-group';
-import { ColorFileSystem } from '../src/blue-green-efs-deploy/color-file-system';
-import { LiveColorTracker } from '../src/blue-green-efs-deploy/live-color-tracker';
-import { ReleasePipeline } from '../src/blue-green-efs-deploy/release-pipeline';
-import { FLEET_TAG } from '../src/blue-green-efs-deploy/web-fleet';
+import { BlueGreenDeploymentGroup } from '../src/blue-green-efs-deploy/private/blue-green-deployment-group';
+import { ColorFileSystem } from '../src/blue-green-efs-deploy/private/color-file-system';
+import { LiveColorTracker } from '../src/blue-green-efs-deploy/private/live-color-tracker';
+import { ReleasePipeline } from '../src/blue-green-efs-deploy/private/release-pipeline';
+import { FLEET_TAG } from '../src/blue-green-efs-deploy/private/web-fleet';
 
 const ACCOUNT = INTEG_TOOLING_ACCOUNT;
 const OUTSIDER = '999999999999';

@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { InstanceBootOptions, instanceBootCommands } from '../src/blue-green-efs-deploy/instance-boot';
+import { InstanceBootOptions, instanceBootCommands } from '../src/blue-green-efs-deploy/private/instance-boot';
 import { HOOK_EVENTS, ReleaseBundleOptions, releaseToolFiles, renderAppSpec } from '../src/blue-green-efs-deploy/release-bundle';
 
 const ASSETS = path.join(__dirname, '..', 'src', 'blue-green-efs-deploy', 'assets');

@@ -14,7 +14,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { instanceBootCommands } from '../src/blue-green-efs-deploy/instance-boot';
+import { instanceBootCommands } from '../src/blue-green-efs-deploy/private/instance-boot';
 import { ReleaseBundleOptions, releaseToolFiles } from '../src/blue-green-efs-deploy/release-bundle';
 
 const ASSETS = path.join(__dirname, '..', 'src', 'blue-green-efs-deploy', 'assets');

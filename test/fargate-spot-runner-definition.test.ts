@@ -13,7 +13,7 @@ import { definitionFromTemplate, Json, TaskOutcome, walk } from './fixtures/asl-
 import { CapacityStrategy, FargateCapacityProvider } from '../src/fargate-spot-runner/capacity-strategy';
 import { FargateSpotRunner } from '../src/fargate-spot-runner/fargate-spot-runner';
 import { FargateSpotRunnerProps } from '../src/fargate-spot-runner/fargate-spot-runner-props';
-import { RUNNER_ERRORS, RUNNER_STATES as S, runnerDefinition } from '../src/fargate-spot-runner/state-machine-definition';
+import { RUNNER_ERRORS, RUNNER_STATES as S, runnerDefinition } from '../src/fargate-spot-runner/private/state-machine-definition';
 
 const CAPACITY_MESSAGE = 'Capacity is unavailable at this time. Please try again later or in a different availability zone';
 

@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { assumeTargetActionRolesStatement } from './assume-target-roles';
+import { assumeTargetActionRolesStatement } from './private/assume-target-roles';
 import { IArtifactStore } from '../artifact-store/artifact-store';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { RELEASE_INBOX_OBJECT_KEY } from '../shared/naming';

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CapacityPlan, CapacityStrategy, JobPlatform, planCapacity, platformProblems } from './capacity-strategy';
 import { CircleCiOidcTrust, circleCiTrustProblems } from './circleci-oidc-trust';
-import { RUNNER_ENVIRONMENT } from './state-machine-definition';
+import { RUNNER_ENVIRONMENT } from './private/state-machine-definition';
 import { ephemeralStorageProblems, taskSizeProblems } from './task-size';
 import { Problem } from '../shared/validation';
 import { GitHubOidcTrust, gitHubTrustProblems } from '../tenant-deployment-role/github-oidc-trust';

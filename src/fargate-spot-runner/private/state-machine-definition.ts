@@ -32,7 +32,7 @@
  *   missing, so every rule that reads `$.failure.Cause` comes after a rule
  *   that sends a missing Cause elsewhere.
  */
-import type { PlannedShare } from './capacity-strategy';
+import type { PlannedShare } from '../capacity-strategy';
 
 /** Environment variables every run of the job receives. */
 export const RUNNER_ENVIRONMENT = {

@@ -2,8 +2,8 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { CircleCiOidcTrust, circleCiProviderArn, circleCiTrustStatement } from './circleci-oidc-trust';
-import { GITHUB_OIDC_ISSUER, GitHubOidcTrust, gitHubTrustStatement } from '../tenant-deployment-role/github-oidc-trust';
+import { GITHUB_OIDC_ISSUER, GitHubOidcTrust, gitHubTrustStatement } from '../../tenant-deployment-role/github-oidc-trust';
+import { CircleCiOidcTrust, circleCiProviderArn, circleCiTrustStatement } from '../circleci-oidc-trust';
 
 /**
  * A CI system's OIDC principal whose trust statement is given whole (pinned

@@ -7,12 +7,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { DeploymentGroupFunction } from './deployment-group-function';
+import { DeploymentGroupFunction } from '../deployment-group-function';
 import { HANDLER_RUNTIME } from './handler-runtime';
-import { releaseArns } from './release-arns';
-import { autoRollbackEvents } from './release-settings';
+import { releaseArns } from '../release-arns';
+import { autoRollbackEvents } from '../release-settings';
 import { FLEET_TAG } from './web-fleet';
-import { addNagSuppressions, ANY_PARTITION, suppressLambdaBasicExecution, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
+import { addNagSuppressions, ANY_PARTITION, suppressLambdaBasicExecution, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
 
 export interface BlueGreenDeploymentGroupProps {
   readonly applicationName: string;

@@ -1,6 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { DeploymentContract } from '../shared/deployment-contract';
+import { DeploymentContract } from '../../shared/deployment-contract';
 
 /**
  * The one statement that lets a tooling role into the targets: the contract's

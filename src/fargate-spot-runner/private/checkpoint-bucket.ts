@@ -3,10 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { CheckpointEncryption } from './fargate-spot-runner-props';
+import { CheckpointEncryption } from '../fargate-spot-runner-props';
 import { CHECKPOINT_PREFIX } from './state-machine-definition';
-import { PRIVATE_BUCKET_DEFAULTS } from '../shared/private-bucket';
-import { createAccessLogsBucket, logAccessTo } from '../shared/server-access-logs';
+import { PRIVATE_BUCKET_DEFAULTS } from '../../shared/private-bucket';
+import { createAccessLogsBucket, logAccessTo } from '../../shared/server-access-logs';
 
 /** @internal */
 export interface CheckpointBucketProps {

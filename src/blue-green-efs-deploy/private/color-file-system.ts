@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Color } from './release-state';
+import { Color } from '../release-state';
 
 /** Directory on the file system that holds the two colors. */
 export const APP_DIRECTORY = '/app';

@@ -7,7 +7,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { addNagSuppressions, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
+import { addNagSuppressions, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
 
 /** Tag every fleet instance carries (through the launch template, so CodeDeploy's copies carry it too). */
 export const FLEET_TAG = 'cdkx:fleet';

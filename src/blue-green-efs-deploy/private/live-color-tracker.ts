@@ -8,10 +8,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { HANDLER_RUNTIME } from './handler-runtime';
-import { LiveColorFunction } from './live-color-function';
-import { releaseArns } from './release-arns';
-import { INITIAL_LIVE_VALUE, INITIAL_PENDING_VALUE } from './release-state';
-import { addNagSuppressions, suppressLambdaBasicExecution } from '../shared/nag-suppressions';
+import { addNagSuppressions, suppressLambdaBasicExecution } from '../../shared/nag-suppressions';
+import { LiveColorFunction } from '../live-color-function';
+import { releaseArns } from '../release-arns';
+import { INITIAL_LIVE_VALUE, INITIAL_PENDING_VALUE } from '../release-state';
 
 export interface LiveColorTrackerProps {
   readonly applicationName: string;

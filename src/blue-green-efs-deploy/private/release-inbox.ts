@@ -2,11 +2,11 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { PipelineSource } from '../cross-account-pipeline/pipeline-source';
-import { DeploymentContract } from '../shared/deployment-contract';
-import { RELEASE_INBOX_OBJECT_KEY } from '../shared/naming';
-import { PRIVATE_BUCKET_DEFAULTS } from '../shared/private-bucket';
-import { logAccessTo } from '../shared/server-access-logs';
+import { PipelineSource } from '../../cross-account-pipeline/pipeline-source';
+import { DeploymentContract } from '../../shared/deployment-contract';
+import { RELEASE_INBOX_OBJECT_KEY } from '../../shared/naming';
+import { PRIVATE_BUCKET_DEFAULTS } from '../../shared/private-bucket';
+import { logAccessTo } from '../../shared/server-access-logs';
 
 export interface ReleaseInboxProps {
   readonly contract: DeploymentContract;
