@@ -51,7 +51,10 @@ export interface DeploymentContractProps {
  *
  * Both sides take the same contract object, so they cannot be configured
  * inconsistently, and both compute every name themselves, so no stack needs a
- * reference to another and they deploy in any order.
+ * reference to another. The artifact store and the tenant roles deploy in any
+ * order; a pipeline stack deploys after the tenant roles of its targets,
+ * because CodePipeline checks at create and update time that the pipeline role
+ * can assume every action role.
  *
  * @example
  * import { DeploymentContract } from 'cdk-cross-account-cicd';
