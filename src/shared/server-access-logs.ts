@@ -43,19 +43,28 @@ export interface LogAccessOptions {
   readonly warningId: string;
 }
 
+/** Delivery statements already added to each log bucket's policy, to keep their Sids unique. */
+const deliveryStatements = new WeakMap<s3.IBucket, number>();
+
 /**
  * Turns on server access logging on the L1 resource, with an explicit
  * log-delivery bucket policy, so the result does not depend on the app's
  * feature flags (which would otherwise pick a log-delivery ACL that
  * BUCKET_OWNER_ENFORCED forbids).
+ *
+ * Each logged bucket gets its own statement, which lets the logging service
+ * write only under that bucket's prefix. Its Sid is unique in the log bucket's
+ * policy (S3 rejects a policy that repeats one): S3ServerAccessLogDelivery for
+ * the first logged bucket, then S3ServerAccessLogDelivery2, 3, and so on.
  */
 export function logAccessTo(scope: Construct, bucket: s3.Bucket, logs: s3.IBucket, options: LogAccessOptions): void {
   (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
     destinationBucketName: logs.bucketName,
     logFilePrefix: options.prefix,
   };
+  const previous = deliveryStatements.get(logs) ?? 0;
   const added = logs.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'S3ServerAccessLogDelivery',
+    sid: previous === 0 ? 'S3ServerAccessLogDelivery' : `S3ServerAccessLogDelivery${previous + 1}`,
     principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
     actions: ['s3:PutObject'],
     resources: [logs.arnForObjects(`${options.prefix}*`)],
@@ -64,6 +73,7 @@ export function logAccessTo(scope: Construct, bucket: s3.Bucket, logs: s3.IBucke
       StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
     },
   }));
+  if (added.statementAdded) deliveryStatements.set(logs, previous + 1);
   if (options.givenByUser && !added.statementAdded) {
     Annotations.of(scope).addWarningV2(options.warningId,
       'serverAccessLogsBucket is imported, so its policy cannot be changed here: allow logging.s3.amazonaws.com ' +
