@@ -13,6 +13,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind, PipelineSource } from '../src';
 import { embeddedParameters } from './support/embedded-parameters';
 import { FargateSpotRunner } from '../src/fargate-spot-runner/fargate-spot-runner';
 
@@ -83,5 +84,27 @@ describe('the checkpoint wrapper, inlined into the container entry point', () =>
     const result = spawnSync(shellcheck, ['--shell=sh', '--severity=style', FargateSpotRunner.checkpointWrapperPath()], { encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
+  });
+});
+
+describe('the CodeBuild deployment kind', () => {
+  test('renders deploy projects whose buildspec holds no ${ (CloudFormation would read it as a parameter)', () => {
+    const app = new App();
+    const contract = new DeploymentContract({ toolingAccount: '111111111111', organizationId: 'o-abcdefghij' });
+    const tooling = new Stack(app, 'Tooling', { env: { account: '111111111111', region: 'us-east-1' } });
+    const store = new ArtifactStore(tooling, 'ArtifactStore', { contract });
+    new CrossAccountPipeline(tooling, 'Pipeline', {
+      contract,
+      artifactStore: store,
+      source: PipelineSource.connection({
+        connectionArn: 'arn:aws:codeconnections:us-east-1:111111111111:connection/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9',
+        repository: 'acme/shop',
+        branch: 'main',
+      }),
+      buildOptions: { commands: ['npm ci'] },
+      deploymentKind: DeploymentKind.codeBuild({ commands: ['./deploy.sh'] }),
+      stages: [{ name: 'Dev', targets: [{ id: 'dev', account: '222222222222', region: 'us-east-1' }] }],
+    });
+    expect(embeddedParameters(Template.fromStack(tooling).toJSON())).toEqual([]);
   });
 });

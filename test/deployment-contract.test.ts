@@ -39,6 +39,16 @@ describe('DeploymentContract', () => {
       .toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:eu-west-1:111111111111:alias/cdkx-main-artifacts']] });
   });
 
+  test('deployer roles (DeploymentKind.codeBuild): a path per target account, never under the pipeline role path', () => {
+    const contract = new DeploymentContract({ toolingAccount: '111111111111' });
+    expect(contract.deployerRolePath('222222222222')).toBe('/cdkx-main_deployer/222222222222/');
+    expect(stack.resolve(contract.deployerRoleArnPattern('222222222222')))
+      .toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/cdkx-main_deployer/222222222222/*']] });
+    expect(stack.resolve(contract.deployerRoleArnPattern('*')))
+      .toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/cdkx-main_deployer/*/*']] });
+    expect(contract.deployerRolePath('222222222222').startsWith(contract.pipelineRolePath)).toBe(false);
+  });
+
   test('problems: OU paths without an organization, malformed paths, a bad stack prefix', () => {
     const contract = new DeploymentContract({
       toolingAccount: '111111111111', organizationalUnitPaths: ['ou-ab12-11111111'], stackNamePrefix: '9lives_',

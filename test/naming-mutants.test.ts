@@ -15,6 +15,7 @@ describe('naming', () => {
     expect(naming.actionRoleName('shop')).toBe('cdkx-shop-deploy-action');
     expect(naming.executionRoleName('shop')).toBe('cdkx-shop-cfn-exec');
     expect(naming.pipelineRolePath('shop')).toBe('/cdkx-shop/');
+    expect(naming.deployerRolePath('shop', '222222222222')).toBe('/cdkx-shop_deployer/222222222222/');
     expect(naming.artifactBucketName('shop', '111111111111', 'eu-west-1')).toBe('cdkx-shop-artifacts-111111111111-eu-west-1');
     expect(naming.artifactBucketNamePattern('shop', '111111111111')).toBe('cdkx-shop-artifacts-111111111111-*');
     expect(naming.RELEASE_INBOX_OBJECT_KEY).toBe('release.zip');
@@ -29,6 +30,14 @@ describe('naming', () => {
 
   test.each(['', '-a', 'a-', 'Main', 'a_b', 'a.b', 'a b', 'ab-', '-', ' a'])('qualifier %p does not', (qualifier) => {
     expect(naming.QUALIFIER_PATTERN.test(qualifier)).toBe(false);
+  });
+
+  test('no qualifier has a pipeline role path that is a prefix of a deployer path (of its own or another qualifier)', () => {
+    // A qualifier would need the '_' of 'shop_deployer', which QUALIFIER_PATTERN refuses.
+    expect(naming.QUALIFIER_PATTERN.test('shop_deployer')).toBe(false);
+    for (const qualifier of ['shop', 'shop-deployer', 'main', 'shop-d']) {
+      expect(naming.deployerRolePath('shop', '222222222222').startsWith(naming.pipelineRolePath(qualifier))).toBe(false);
+    }
   });
 });
 

@@ -58,6 +58,27 @@ describe('TenantDeploymentRoleStackSet', () => {
     expect(await model.canAssume(pipeline, actionRole.arn)).toBe(true);
     expect(await model.canAssume(developer, actionRole.arn)).toBe(false);
   });
+
+  test('the rolled-out trust admits the CodeBuild deployers of the account it lands in, and no other account\'s', async () => {
+    // ${AWS::AccountId} in one template: each stack instance resolves it to its own account.
+    for (const account of ['222222222222', '333333333333']) {
+      const model = AccessModel.fromAssembly(assemblyOf(stackSet.templateBody), {
+        defaultEnv: { account, region: 'us-east-1' },
+        organizations: [{ id: 'o-abcdefghij', accounts: [TOOLING, account] }],
+        awsManagedPolicies: {
+          'arn:aws:iam::aws:policy/AmazonSNSFullAccess': {
+            Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sns:Publish'], Resource: '*' }],
+          },
+        },
+      });
+      const actionRole = model.role(account, 'cdkx-main-deploy-action');
+      const other = account === '222222222222' ? '333333333333' : '222222222222';
+      const own = model.externalRole(`arn:aws:iam::${TOOLING}:role/cdkx-main_deployer/${account}/Tooling-Deployer-1A2B3C`);
+      const foreign = model.externalRole(`arn:aws:iam::${TOOLING}:role/cdkx-main_deployer/${other}/Tooling-Deployer-4D5E6F`);
+      expect(await model.canAssume(own, actionRole.arn)).toBe(true);
+      expect(await model.canAssume(foreign, actionRole.arn)).toBe(false);
+    }
+  });
 });
 
 describe('TenantDeploymentRoleStackSet errors', () => {

@@ -37,19 +37,27 @@ describe('TenantDeploymentRole', () => {
     expect(stack.resolve(roles.actionRole.roleName)).toEqual({ Ref: expect.stringMatching(/ActionRole/) });
   });
 
-  test('the action role trusts the tooling account only for roles on the pipeline path, in the organization', () => {
+  test('the action role trusts the tooling account only for roles on the pipeline path and this account\'s deployers, in the organization', () => {
     expect(trustOf(template, 'cdkx-main-deploy-action')).toEqual([{
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
       Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${TOOLING}:root`]] } },
       Condition: {
-        ArnLike: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${TOOLING}:role/cdkx-main/*`]] } },
+        ArnLike: {
+          'aws:PrincipalArn': [
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${TOOLING}:role/cdkx-main/*`]] },
+            // The deployers (DeploymentKind.codeBuild) of this account only, whatever account the stack lands in.
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${TOOLING}:role/cdkx-main_deployer/`, { Ref: 'AWS::AccountId' }, '/*']] },
+          ],
+        },
         StringEquals: { 'aws:PrincipalOrgID': ORG },
       },
     }]);
   });
 
-  test('the execution role is trusted by CloudFormation only', () => {
+  // CloudFormation documents aws:SourceAccount / aws:SourceArn for StackSets administration
+  // roles and extension roles, not for a stack's service role: no condition that could refuse it.
+  test('the execution role is trusted by CloudFormation only, without source conditions', () => {
     expect(trustOf(template, 'cdkx-main-cfn-exec')).toEqual([{
       Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'cloudformation.amazonaws.com' },
     }]);
@@ -121,12 +129,37 @@ describe('TenantDeploymentRole options', () => {
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'cdkx-main-cfn-exec', PermissionsBoundary: boundaryRef });
     // The action role is not capped by it (the boundary would have to allow the pipeline's actions).
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'cdkx-main-deploy-action', PermissionsBoundary: Match.absent() });
-    const deny = allStatements(template.toJSON()).find(({ statement }) => statement.Sid === 'DenyPrincipalsWithoutTheBoundary')!;
-    expect(deny.statement).toEqual(expect.objectContaining({
+    const statements = allStatements(template.toJSON()).map(({ statement }) => statement);
+    expect(statements.find((s) => s.Sid === 'DenyPrincipalsWithoutTheBoundary')).toEqual(expect.objectContaining({
       Effect: 'Deny',
-      Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:CreateUser', 'iam:PutUserPermissionsBoundary'],
+      Action: [
+        'iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy',
+        'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:UpdateAssumeRolePolicy',
+        'iam:CreateUser', 'iam:PutUserPermissionsBoundary', 'iam:AttachUserPolicy', 'iam:DetachUserPolicy',
+        'iam:PutUserPolicy', 'iam:DeleteUserPolicy',
+      ],
+      Resource: '*',
       Condition: { StringNotEquals: { 'iam:PermissionsBoundary': { Ref: expect.stringMatching(/Boundary/) } } },
     }));
+    // Actions IAM cannot check the boundary for: only on names of the contract's stacks.
+    const stackNamed = (type: string) => [
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:${type}/main-*`]] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:${type}/*/main-*`]] },
+    ];
+    expect(statements.filter((s) => s.NotResource).map((s) => [s.Sid, s.Effect, s.Action, s.NotResource])).toEqual([
+      ['DenyCredentialsOfOtherUsers', 'Deny', [
+        'iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile',
+        'iam:CreateServiceSpecificCredential', 'iam:UploadSSHPublicKey',
+      ], stackNamed('user')],
+      ['DenyPassingOtherRoles', 'Deny', 'iam:PassRole', stackNamed('role')],
+      ['DenyRewritingOtherPolicies', 'Deny', ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion'], stackNamed('policy')],
+    ]);
+  });
+
+  test('without a permissions boundary there is no boundary guard', () => {
+    const { stack } = tenant();
+    const sids = allStatements(Template.fromStack(stack).toJSON()).map(({ statement }) => statement.Sid);
+    expect(sids.filter((sid) => /^Deny/.test(sid ?? ''))).toEqual(['DenyChangingTheDeploymentRoles']);
   });
 
   test('the action role takes its own boundary', () => {

@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { assumeTargetActionRolesStatement } from './private/assume-target-roles';
+import { CodeBuildDeployers } from './private/codebuild-deployers';
 import { IArtifactStore } from '../artifact-store/artifact-store';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { RELEASE_INBOX_OBJECT_KEY } from '../shared/naming';
@@ -143,7 +143,25 @@ export class DeploymentKind {
     return new CloudFormationDeployment(props);
   }
 
-  /** CodeBuild in the tooling account running commands with the target's action role credentials. */
+  /**
+   * CodeBuild in the tooling account running commands with the target's
+   * action role credentials (cdk deploy, sam deploy, serverless deploy).
+   *
+   * Isolation between targets: the commands choose which role to assume and
+   * with which session name, so they are not trusted to pick the right one.
+   * Each target account gets its own deploy project, run by its own role on
+   * the contract's deployer path of that account
+   * (`DeploymentContract.deployerRolePath`, not under the pipeline role path).
+   * That role may assume only that account's action role, and a
+   * `TenantDeploymentRole` action role admits only the deployers of its own
+   * account besides the pipeline roles: the commands deploying one account
+   * cannot reach another's, whatever they run. Targets of one account (in
+   * several regions) share the project.
+   *
+   * At most 50 target accounts per pipeline (a project and a role each in the
+   * pipeline stack, about 7 KB of template each); deploy larger fleets with
+   * `DeploymentKind.cloudFormation`.
+   */
   public static codeBuild(props: CodeBuildDeploymentProps): IDeploymentKind {
     return new CodeBuildDeployment(props);
   }
@@ -254,7 +272,8 @@ class CloudFormationDeployment implements IDeploymentKind {
 class CodeBuildDeployment implements IDeploymentKind {
   public readonly actionsPerTarget = 1;
   public readonly requiredParameters: string[];
-  private project?: codebuild.PipelineProject;
+  /** The projects of the pipeline being rendered (bind comes right before a pipeline's renderActions). */
+  private deployers?: CodeBuildDeployers;
 
   constructor(private readonly props: CodeBuildDeploymentProps) {
     this.requiredParameters = props.requiredParameters ?? [];
@@ -266,24 +285,12 @@ class CodeBuildDeployment implements IDeploymentKind {
   }
 
   public bind(scope: Construct, options: DeploymentKindBindOptions): void {
-    const { pipelineRole, contract } = options;
-    // On the contract's path: the only way a tooling role may assume tenant action roles.
-    const role = new iam.Role(scope, 'DeployProjectRole', {
-      path: contract.pipelineRolePath,
-      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
-      description: 'Runs deployment commands with the credentials of each target action role',
-    });
-    // Narrowed like the pipeline role's: only the pipeline's targets.
-    role.addToPrincipalPolicy(assumeTargetActionRolesStatement(contract, options.targetAccounts));
-    this.project = new codebuild.PipelineProject(scope, 'DeployProject', {
-      description: 'Deploys one target with its action role credentials',
-      role,
-      // CodeBuild downloads the input artifact with the project's own role.
-      encryptionKey: options.artifactStore.encryptionKey,
-      environment: {
-        buildImage: this.props.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
-        computeType: this.props.computeType ?? codebuild.ComputeType.SMALL,
-      },
+    this.deployers = new CodeBuildDeployers(scope, freeId(scope, 'CodeBuildDeployment'), {
+      contract: options.contract,
+      artifactStore: options.artifactStore,
+      pipelineRole: options.pipelineRole,
+      buildImage: this.props.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
+      computeType: this.props.computeType ?? codebuild.ComputeType.SMALL,
       timeout: this.props.timeout ?? Duration.minutes(60),
       buildSpec: codebuild.BuildSpec.fromObject({
         version: '0.2',
@@ -294,7 +301,9 @@ class CodeBuildDeployment implements IDeploymentKind {
               'set -euo pipefail',
               // Credentials of the target's action role for the commands that follow.
               // A session name holds at most 64 characters; the action role's sessions last 1 hour.
-              'CREDS=$(aws sts assume-role --role-arn "$TARGET_ROLE_ARN" --role-session-name "deploy-${TARGET_ID:0:57}" --duration-seconds 3600 --query Credentials --output json)',
+              // No `${...}` in the buildspec: CloudFormation would read it as a parameter (cfn-lint E1029).
+              'SESSION_NAME="deploy-$(printf %s "$TARGET_ID" | cut -c1-57)"',
+              'CREDS=$(aws sts assume-role --role-arn "$TARGET_ROLE_ARN" --role-session-name "$SESSION_NAME" --duration-seconds 3600 --query Credentials --output json)',
               'export AWS_ACCESS_KEY_ID=$(echo "$CREDS" | jq -r .AccessKeyId) AWS_SECRET_ACCESS_KEY=$(echo "$CREDS" | jq -r .SecretAccessKey) AWS_SESSION_TOKEN=$(echo "$CREDS" | jq -r .SessionToken)',
               'export AWS_REGION="$TARGET_REGION" AWS_DEFAULT_REGION="$TARGET_REGION"',
             ],
@@ -303,15 +312,10 @@ class CodeBuildDeployment implements IDeploymentKind {
         },
       }),
     });
-    options.artifactStore.grantRead(role);
-    pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RunDeployProject',
-      actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
-      resources: [this.project.projectArn],
-    }));
   }
 
   public renderActions(context: DeploymentActionContext): DeploymentAction[] {
+    const project = this.deployers!.projectFor(context.target.account);
     const variables = [
       { name: 'TARGET_ROLE_ARN', value: context.actionRoleArn, type: 'PLAINTEXT' },
       { name: 'TARGET_ACCOUNT', value: context.target.account, type: 'PLAINTEXT' },
@@ -322,12 +326,19 @@ class CodeBuildDeployment implements IDeploymentKind {
     return [{
       category: 'Build',
       provider: 'CodeBuild',
-      // Runs in the tooling account as the pipeline role; the commands assume the target role.
+      // Runs in the tooling account as the pipeline role; the build assumes the target role as the account's deployer.
       runAsPipelineRole: true,
       inTargetRegion: false,
-      configuration: { ProjectName: this.project!.projectName, EnvironmentVariables: JSON.stringify(variables) },
+      configuration: { ProjectName: project.projectName, EnvironmentVariables: JSON.stringify(variables) },
     }];
   }
+}
+
+/** `base`, or `base2`, `base3` ... when a kind of the same type is already bound to `scope`. */
+function freeId(scope: Construct, base: string): string {
+  let id = base;
+  for (let n = 2; scope.node.tryFindChild(id); n++) id = `${base}${n}`;
+  return id;
 }
 
 class EcsServiceDeployment implements IDeploymentKind {

@@ -46,7 +46,7 @@ export interface DeploymentContractProps {
 
 /**
  * The agreement between the tooling side (artifact store, pipelines) and the
- * target side (tenant deployment roles): role names, the IAM path of the
+ * target side (tenant deployment roles): role names, the IAM paths of the
  * pipeline roles, the artifact bucket and key alias names, and the organization.
  *
  * Both sides take the same contract object, so they cannot be configured
@@ -81,7 +81,10 @@ export class DeploymentContract {
   public readonly actionRoleName: string;
   /** Name of the role in each target account that CloudFormation assumes. */
   public readonly executionRoleName: string;
-  /** IAM path every tooling-account role allowed into the tenants must carry. */
+  /**
+   * IAM path of the tooling-account roles allowed into every target (the
+   * pipeline roles); deployers of one target account have {@link deployerRolePath}.
+   */
   public readonly pipelineRolePath: string;
   /** Alias of the artifact key in each region of the tooling account. */
   public readonly artifactKeyAliasName: string;
@@ -111,6 +114,23 @@ export class DeploymentContract {
   /** ARN pattern matching every tooling-account role that may assume tenant action roles. */
   public pipelineRoleArnPattern(): string {
     return `arn:${Aws.PARTITION}:iam::${this.toolingAccount}:role${this.pipelineRolePath}*`;
+  }
+
+  /**
+   * IAM path of the tooling-account roles that run deploy commands for one
+   * target account (`DeploymentKind.codeBuild`). It embeds the account and is
+   * never under the pipeline role path.
+   */
+  public deployerRolePath(targetAccount: string): string {
+    return naming.deployerRolePath(this.qualifier, targetAccount);
+  }
+
+  /**
+   * ARN pattern matching the deployer roles of one target account; `'*'` for
+   * the deployers of every account.
+   */
+  public deployerRoleArnPattern(targetAccount: string): string {
+    return `arn:${Aws.PARTITION}:iam::${this.toolingAccount}:role${this.deployerRolePath(targetAccount)}*`;
   }
 
   /** Name of the artifact bucket of this contract in a region of the tooling account. */

@@ -30,6 +30,17 @@ export function pipelineRolePath(qualifier: string): string {
   return `/${NAME_PREFIX}-${qualifier}/`;
 }
 
+/**
+ * IAM path of the tooling-account roles that run one target account's deploy
+ * commands (CodeBuild deployments). The account closes the path, so a target's
+ * action role can admit the deployers of its own account only; the `_`
+ * cannot occur in a qualifier, so no contract's pipeline role path is a prefix
+ * of it and no pipeline path pattern matches a deployer.
+ */
+export function deployerRolePath(qualifier: string, targetAccount: string): string {
+  return `/${NAME_PREFIX}-${qualifier}_deployer/${targetAccount}/`;
+}
+
 export function artifactBucketName(qualifier: string, toolingAccount: string, region: string): string {
   return `${NAME_PREFIX}-${qualifier}-artifacts-${toolingAccount}-${region}`;
 }

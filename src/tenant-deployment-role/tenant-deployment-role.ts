@@ -45,10 +45,27 @@ export interface TenantDeploymentRoleProps {
   readonly executionRoleStatements?: iam.PolicyStatement[];
 
   /**
-   * A permissions boundary for the execution role. It may then only create
-   * roles and users that carry the same boundary, and may not remove it. The
-   * boundary must allow what the stacks create, plus reading and decrypting the
-   * artifacts (s3:GetObject, s3:GetObjectVersion, kms:Decrypt).
+   * A permissions boundary for the execution role, and a guard so that no
+   * principal escapes it through what the stacks deploy. The execution role
+   * then:
+   *
+   * - creates roles and users only with this boundary, never removes or
+   *   changes it, and never edits the boundary policy;
+   * - attaches, detaches, puts and deletes policies, and updates trust
+   *   policies, only of roles and users that carry this boundary (these IAM
+   *   actions check the boundary of the principal acted on, so an existing
+   *   administrator role is out of reach whatever its name);
+   * - creates or changes credentials (access keys, console passwords, SSH
+   *   keys, service-specific credentials) only of users, passes (iam:PassRole)
+   *   only roles, and writes new versions only of managed policies whose name
+   *   or path starts with the contract's stack name prefix. IAM offers no
+   *   boundary check for these, and CloudFormation names what a stack creates
+   *   after the stack, so the stacks' own principals and policies pass. Give
+   *   roles, users and policies that you name yourself the prefix, and do not
+   *   use the prefix for principals outside the pipeline.
+   *
+   * The boundary must allow what the stacks create, plus reading and
+   * decrypting the artifacts (s3:GetObject, s3:GetObjectVersion, kms:Decrypt).
    *
    * @default - no boundary
    */
@@ -149,13 +166,32 @@ const SELF_MODIFICATION_ACTIONS = [
   'iam:UntagRole',
 ];
 
+/** Creating or changing a role or user: denied unless it carries the execution role's boundary. */
+const BOUNDARY_KEYED_ACTIONS = [
+  'iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy',
+  'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:UpdateAssumeRolePolicy',
+  'iam:CreateUser', 'iam:PutUserPermissionsBoundary', 'iam:AttachUserPolicy', 'iam:DetachUserPolicy',
+  'iam:PutUserPolicy', 'iam:DeleteUserPolicy',
+];
+
+/** Credentials of a user, which whoever deploys the stack could read back. */
+const USER_CREDENTIAL_ACTIONS = [
+  'iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile',
+  'iam:CreateServiceSpecificCredential', 'iam:UploadSSHPublicKey',
+];
+
+/** Changing what a managed policy grants, everywhere it is attached. */
+const POLICY_VERSION_ACTIONS = ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion'];
+
 /**
  * The two roles a cross-account pipeline needs in a target account, with the
  * fixed names of the deployment contract:
  *
  * - the **action role**, assumed by the tooling account's pipeline roles only
  *   (account principal narrowed by `aws:PrincipalArn` to the contract's role
- *   path). It reads and decrypts the contract's artifacts, manages stacks whose
+ *   path) and by the tooling-account roles that deploy this account with
+ *   `DeploymentKind.codeBuild` (the contract's deployer path of this account,
+ *   never another's). It reads and decrypts the contract's artifacts, manages stacks whose
  *   names start with the contract's prefix, only through the execution role,
  *   and passes the execution role to CloudFormation;
  * - the **execution role**, assumed by CloudFormation, with exactly the
@@ -208,6 +244,10 @@ export class TenantDeploymentRole extends Construct {
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
       roleName: contract.executionRoleName,
       description: `CloudFormation execution role of deployment contract '${contract.qualifier}'`,
+      // No aws:SourceAccount/aws:SourceArn: CloudFormation documents them for
+      // StackSets administration roles and extension roles, not for a stack's
+      // service role, so a condition could refuse CloudFormation itself.
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html
       assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
       managedPolicies: props.executionRoleManagedPolicies,
       permissionsBoundary: props.permissionsBoundary,
@@ -257,7 +297,12 @@ export class TenantDeploymentRole extends Construct {
     }
   }
 
-  /** The tooling account, narrowed to the contract's pipeline role path (and organization). */
+  /**
+   * The tooling account, narrowed to the contract's pipeline role path and to
+   * the deployer roles of this account only (CodeBuild deployments), and to
+   * the organization. `${AWS::AccountId}` keeps the template the same for
+   * every account, as a StackSet needs.
+   */
   private pipelinePrincipal(props: TenantDeploymentRoleProps): iam.IPrincipal {
     const contract = props.contract;
     const stringEquals: Record<string, string> = {};
@@ -266,7 +311,7 @@ export class TenantDeploymentRole extends Construct {
       stringEquals['aws:PrincipalOrgID'] = contract.organizationId!;
     }
     return new iam.AccountPrincipal(contract.toolingAccount).withConditions({
-      ArnLike: { 'aws:PrincipalArn': contract.pipelineRoleArnPattern() },
+      ArnLike: { 'aws:PrincipalArn': [contract.pipelineRoleArnPattern(), contract.deployerRoleArnPattern(Aws.ACCOUNT_ID)] },
       ...(Object.keys(stringEquals).length > 0 ? { StringEquals: stringEquals } : {}),
     });
   }
@@ -368,14 +413,48 @@ export class TenantDeploymentRole extends Construct {
     });
   }
 
-  /** Roles and users the execution role creates carry the boundary, which it cannot lift. */
+  /**
+   * No principal escapes the boundary through what the stacks deploy: roles
+   * and users the execution role creates or changes carry the boundary, which
+   * it cannot lift or rewrite, and principals or policies that may lack it
+   * (those not named by the stacks) keep their credentials, trust and policy
+   * versions, and cannot be passed to a service.
+   */
   private enforceBoundary(boundary: iam.IManagedPolicy): void {
+    // The IAM actions that support iam:PermissionsBoundary (the boundary of the
+    // role or user acted on); a principal without one fails StringNotEquals.
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
     this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'DenyPrincipalsWithoutTheBoundary',
       effect: iam.Effect.DENY,
-      actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:CreateUser', 'iam:PutUserPermissionsBoundary'],
+      actions: BOUNDARY_KEYED_ACTIONS,
       resources: ['*'],
       conditions: { StringNotEquals: { 'iam:PermissionsBoundary': boundary.managedPolicyArn } },
+    }));
+    // These support no iam:PermissionsBoundary: allowed only on what the stacks
+    // name (CloudFormation names resources after the stack, which starts with the prefix).
+    const prefix = this.contract.stackNamePrefix;
+    const named = (type: string) => [
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${type}/${prefix}*`,
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${type}/*/${prefix}*`,
+    ];
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DenyCredentialsOfOtherUsers',
+      effect: iam.Effect.DENY,
+      actions: USER_CREDENTIAL_ACTIONS,
+      notResources: named('user'),
+    }));
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DenyPassingOtherRoles',
+      effect: iam.Effect.DENY,
+      actions: ['iam:PassRole'],
+      notResources: named('role'),
+    }));
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DenyRewritingOtherPolicies',
+      effect: iam.Effect.DENY,
+      actions: POLICY_VERSION_ACTIONS,
+      notResources: named('policy'),
     }));
     this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'DenyRemovingTheBoundary',

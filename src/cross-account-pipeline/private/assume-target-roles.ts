@@ -19,3 +19,15 @@ export function assumeTargetActionRolesStatement(contract: DeploymentContract, t
       : { StringEquals: { 'aws:ResourceAccount': accounts } },
   });
 }
+
+/**
+ * The statement of a role that deploys one target account only (a CodeBuild
+ * deployer): that account's action role, by literal ARN.
+ */
+export function assumeOneTargetActionRoleStatement(contract: DeploymentContract, targetAccount: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AssumeTheTargetActionRole',
+    actions: ['sts:AssumeRole'],
+    resources: [contract.actionRoleArn(targetAccount)],
+  });
+}

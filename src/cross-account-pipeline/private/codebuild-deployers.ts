@@ -1,0 +1,148 @@
+import { Aws, CfnResource, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { assumeOneTargetActionRoleStatement } from './assume-target-roles';
+import { IArtifactStore } from '../../artifact-store/artifact-store';
+import { DeploymentContract } from '../../shared/deployment-contract';
+import { anyPartition, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
+import { throwIfProblems } from '../../shared/validation';
+
+/**
+ * Target accounts one CodeBuild deployment serves in one pipeline. Each takes
+ * a project, a role and its policy in the pipeline stack (3 of its 500
+ * resources, about 7 KB of template as CDK writes it with a one-line
+ * command, since the buildspec is repeated in every project) and one of the
+ * tooling account's 1,000 IAM roles (default quota). 50 accounts take 150
+ * resources and about 350 KB, which leaves the pipeline room in the stack.
+ */
+export const CODEBUILD_DEPLOYMENT_ACCOUNT_LIMIT = 50;
+
+/**
+ * Bytes of the stack template (one-space indented, as CDK writes it) the
+ * deploy projects may take together: long commands repeat in every project.
+ */
+export const CODEBUILD_DEPLOYMENT_TEMPLATE_BUDGET = 400_000;
+
+/** Matches the artifact objects grant (`<...Bucket1A2B3C4D.Arn>/*`) in cdk-nag findings. */
+const STORE_OBJECTS = { regex: '/^Resource::<.*Bucket[0-9A-F]{8}\\.Arn>\\/\\*$/' };
+
+export interface CodeBuildDeployersProps {
+  readonly contract: DeploymentContract;
+  readonly artifactStore: IArtifactStore;
+  /** The role that starts the builds (the pipeline role). */
+  readonly pipelineRole: iam.IRole;
+  readonly buildSpec: codebuild.BuildSpec;
+  readonly buildImage: codebuild.IBuildImage;
+  readonly computeType: codebuild.ComputeType;
+  readonly timeout: Duration;
+}
+
+/**
+ * The deploy projects of one CodeBuild deployment in one pipeline: one per
+ * target account, made when the first target of the account is rendered.
+ * A build's commands choose which role they assume, so isolation lies in the
+ * project's role: it sits on the contract's deployer path of its account
+ * (which only that account's action role trusts) and may assume only that
+ * account's action role. The pipeline role may start these projects only.
+ */
+export class CodeBuildDeployers extends Construct {
+  private readonly projects = new Map<string, codebuild.PipelineProject>();
+  /** Every project's name starts with it, so one statement lets the pipeline start them all. */
+  private readonly namePrefix: string;
+
+  constructor(scope: Construct, id: string, private readonly props: CodeBuildDeployersProps) {
+    super(scope, id);
+    this.namePrefix = Names.uniqueResourceName(this, { maxLength: 64 });
+    this.node.addValidation({ validate: () => this.templateSizeProblems() });
+    const projects = this.projectArn(`${this.namePrefix}-*`);
+    props.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'RunDeployProjects',
+      actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+      resources: [projects],
+    }));
+    suppressOnDefaultPolicy(props.pipelineRole, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'The deploy projects of this pipeline, one per target account, all named with one prefix: one statement instead of one per account keeps the pipeline role policy constant-size.',
+      appliesTo: [anyPartition(`Resource::arn:<AWS::Partition>:codebuild:${Stack.of(this).region}:${Stack.of(this).account}:project/${this.namePrefix}-*`)],
+    }]);
+  }
+
+  /** The deploy project of a target account. */
+  public projectFor(account: string): codebuild.PipelineProject {
+    const existing = this.projects.get(account);
+    if (existing) return existing;
+    this.checkRoomFor(account);
+    const project = this.createProject(account);
+    this.projects.set(account, project);
+    return project;
+  }
+
+  private createProject(account: string): codebuild.PipelineProject {
+    const { contract } = this.props;
+    const scope = new Construct(this, account);
+    const projectName = `${this.namePrefix}-${account}`;
+    const role = new iam.Role(scope, 'Role', {
+      path: contract.deployerRolePath(account),
+      description: `Runs the deploy commands for account ${account} with its action role`,
+      // Only this project's builds: the service role trust CodeBuild documents.
+      // https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html
+      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnEquals: { 'aws:SourceArn': this.projectArn(projectName) },
+      }),
+    });
+    role.addToPrincipalPolicy(assumeOneTargetActionRoleStatement(contract, account));
+    const project = new codebuild.PipelineProject(scope, 'Project', {
+      projectName,
+      description: `Deploys the targets in account ${account} with its action role credentials`,
+      role,
+      // CodeBuild downloads the input artifact with the project's own role.
+      encryptionKey: this.props.artifactStore.encryptionKey,
+      environment: { buildImage: this.props.buildImage, computeType: this.props.computeType },
+      timeout: this.props.timeout,
+      buildSpec: this.props.buildSpec,
+    });
+    this.props.artifactStore.grantRead(role);
+    suppressOnDefaultPolicy(role, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'Generated by CodeBuild for this project only (its own log streams and report groups, the KMS actions for the one artifact key) and the artifact objects it reads.',
+      appliesTo: [...CODEBUILD_OWN_LOGS_AND_REPORTS, 'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*', STORE_OBJECTS],
+    }]);
+    return project;
+  }
+
+  private checkRoomFor(account: string): void {
+    const where = this.node.scope!;
+    if (Token.isUnresolved(account)) {
+      throwIfProblems(where, [{
+        property: 'deploymentKind',
+        value: account,
+        reason: 'DeploymentKind.codeBuild names a deploy project and role after each target account, so the account must be known at synth',
+        fix: 'give the target a literal 12-digit account id',
+      }]);
+    }
+    if (this.projects.size < CODEBUILD_DEPLOYMENT_ACCOUNT_LIMIT) return;
+    throwIfProblems(where, [{
+      property: 'deploymentKind',
+      value: `DeploymentKind.codeBuild for ${this.projects.size + 1} target accounts`,
+      reason: `each target account gets its own deploy project and role in the pipeline stack (3 resources, about 7 KB of template and one IAM role each), at most ${CODEBUILD_DEPLOYMENT_ACCOUNT_LIMIT} per pipeline; account ${account} is one too many`,
+      fix: `deploy at most ${CODEBUILD_DEPLOYMENT_ACCOUNT_LIMIT} accounts with CodeBuild per pipeline: use DeploymentKind.cloudFormation for the other stages, split the targets over several pipelines, or roll tenant fleets out with a fleet rollout`,
+    }]);
+  }
+
+  /** The projects' share of the stack template, measured as CDK will write it. */
+  private templateSizeProblems(): string[] {
+    const stack = Stack.of(this);
+    const resources = this.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
+    const size = resources.reduce((sum, r) => sum + JSON.stringify(stack.resolve(r._toCloudFormation()), undefined, 1).length, 0);
+    if (size <= CODEBUILD_DEPLOYMENT_TEMPLATE_BUDGET) return [];
+    return [`the deploy projects of ${this.projects.size} target accounts take ${size.toLocaleString('en-US')} bytes of the stack template, ` +
+      `over the budget of ${CODEBUILD_DEPLOYMENT_TEMPLATE_BUDGET.toLocaleString('en-US')} (CloudFormation reads at most 1 MB, and every project repeats the commands). ` +
+      'Fix: move the commands into a script in the build output and run that, or deploy fewer accounts with DeploymentKind.codeBuild per pipeline'];
+  }
+
+  private projectArn(projectName: string): string {
+    return Stack.of(this).formatArn({ service: 'codebuild', resource: 'project', resourceName: projectName });
+  }
+}
