@@ -72,6 +72,21 @@ describe('ArtifactStore resources', () => {
     ]));
   });
 
+  test('the bucket policy keeps the handoff folder for roles on the contract\'s pipeline path', () => {
+    const policy = template.findResources('AWS::S3::BucketPolicy', {
+      Properties: { Bucket: { Ref: Match.stringLikeRegexp('StoreBucket') } },
+    });
+    const statements = (Object.values(policy)[0] as any).Properties.PolicyDocument.Statement;
+    expect(statements.find((s: any) => s.Sid === 'OnlyPipelineRolesWriteHandoffs')).toEqual({
+      Sid: 'OnlyPipelineRolesWriteHandoffs',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['s3:PutObject', 's3:ReplicateObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StoreBucket/), 'Arn'] }, '/handoff/*']] },
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/cdkx-main/*']] } } },
+    });
+  });
+
   test('no allow statement has a wildcard action, except the key owner delegation to IAM', () => {
     const offenders = allStatements(template.toJSON())
       .filter(({ statement }) => wildcardActions(statement).length > 0)
@@ -91,12 +106,88 @@ describe('ArtifactStore resources', () => {
   });
 });
 
+/**
+ * S3 Block Public Access treats a bucket policy as public, and BlockPublicPolicy
+ * refuses it, unless each allow grants to fixed principals or is narrowed to a
+ * fixed value of one of these keys ("The meaning of public"; the organization
+ * is given there as an example of a fixed principal):
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status
+ * aws:PrincipalAccount and aws:PrincipalArn are not on the list.
+ */
+const NON_PUBLIC_CONDITION_KEYS = [
+  'aws:SourceIp', 'aws:SourceArn', 'aws:SourceVpc', 'aws:SourceVpce', 'aws:SourceOwner', 'aws:SourceAccount',
+  's3:x-amz-server-side-encryption-aws-kms-key-id', 'aws:userid', 's3:DataAccessPointArn', 's3:DataAccessPointAccount',
+  'aws:PrincipalOrgID',
+].map((k) => k.toLowerCase());
+
+const hasWildcard = (value: unknown) => JSON.stringify(value).includes('*') || JSON.stringify(value).includes('?');
+
+/** Allow statements of a bucket policy that S3 would call public. */
+function publicStatements(statements: any[]): any[] {
+  const fixedPrincipal = (s: any) => s.Principal !== '*' && s.Principal?.AWS !== undefined && !hasWildcard(s.Principal.AWS);
+  const fixedCondition = (s: any) => Object.entries<Record<string, unknown>>(s.Condition ?? {})
+    .filter(([operator]) => !/Not|IfExists/.test(operator))
+    .some(([, keys]) => Object.entries(keys).some(([key, value]) => NON_PUBLIC_CONDITION_KEYS.includes(key.toLowerCase()) && !hasWildcard(value)));
+  return statements.filter((s) => s.Effect === 'Allow' && !fixedPrincipal(s) && !fixedCondition(s));
+}
+
+describe('ArtifactStore bucket policy and S3 Block Public Access', () => {
+  const bucketStatements = (stack: Stack) => {
+    const policies = Template.fromStack(stack).findResources('AWS::S3::BucketPolicy', {
+      Properties: { Bucket: { Ref: Match.stringLikeRegexp('StoreBucket') } },
+    });
+    return (Object.values(policies)[0] as any).Properties.PolicyDocument.Statement as any[];
+  };
+
+  test('in account-list mode, no allow statement is public: the reader accounts are named as principals', () => {
+    const { stack, store: artifactStore } = store({ contract: new DeploymentContract({ toolingAccount: TOOLING }), readerAccounts: ['222222222222'] });
+    artifactStore.addReaderAccounts('333333333333');
+    const statements = bucketStatements(stack);
+    expect(publicStatements(statements)).toEqual([]);
+    expect(statements.find((s) => s.Sid === 'TenantRolesReadArtifacts')).toEqual({
+      Sid: 'TenantRolesReadArtifacts',
+      Effect: 'Allow',
+      Principal: { AWS: ['222222222222', '333333333333'] },
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StoreBucket/), 'Arn'] }, '/*']] },
+      // Still only the contract's tenant roles of those accounts.
+      Condition: {
+        ArnLike: {
+          'aws:PrincipalArn': [
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/cdkx-main-deploy-action']] },
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/cdkx-main-cfn-exec']] },
+          ],
+        },
+      },
+    });
+  });
+
+  test('in organization mode, no allow statement is public: Principal * is narrowed by aws:PrincipalOrgID', () => {
+    const { stack } = store();
+    expect(publicStatements(bucketStatements(stack))).toEqual([]);
+  });
+
+  test('the check itself flags Principal * narrowed only by aws:PrincipalAccount and a wildcard-account aws:PrincipalArn', () => {
+    expect(publicStatements([{
+      Effect: 'Allow',
+      Principal: { AWS: '*' },
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalAccount': ['222222222222'] }, ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/x'] } },
+    }])).toHaveLength(1);
+  });
+});
+
 describe('ArtifactStore options', () => {
   test('destroy for sandboxes: opt-in removal and emptying of both buckets', () => {
     const { stack } = store({ removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
     const template = Template.fromStack(stack);
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+    // The emptying function deletes handoffs too; writing them stays reserved.
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'OnlyPipelineRolesWriteHandoffs', Action: ['s3:PutObject', 's3:ReplicateObject'] })]) },
+    });
   });
 
   test('artifact expiration is configurable', () => {
@@ -241,6 +332,8 @@ describe('ArtifactStore policy size', () => {
       return () => app.synth();
     };
     expect(sizes(contract, accounts(largest)).bucket).toBeLessThanOrEqual(PolicyQuota.S3_BUCKET_POLICY);
+    // With the readers named as principals and the handoff deny, still more than 1,100 accounts (1,170 when measured).
+    expect(largest).toBeGreaterThan(1_100);
     expect(synthWith(largest)).not.toThrow();
     expect(synthWith(largest + 1)).toThrow(/bucket policy of Tooling\/Store\/Bucket\/Policy\/Resource is [\d,]+ characters, over the S3 bucket policy limit of 20,480/);
   });

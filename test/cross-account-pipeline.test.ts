@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
@@ -95,14 +96,14 @@ describe('CrossAccountPipeline', () => {
     });
   });
 
-  test('an artifact store per region: this store at home, the contract-named store and key alias elsewhere', () => {
+  test('an artifact store per region: this store at home, the contract-named store and its looked-up key ARN elsewhere', () => {
     expect(release.ArtifactStores).toEqual([
       {
         Region: 'eu-west-1',
         ArtifactStore: {
           Type: 'S3',
           Location: 'cdkx-main-artifacts-111111111111-eu-west-1',
-          EncryptionKey: { Id: 'arn:aws:kms:eu-west-1:111111111111:alias/cdkx-main-artifacts', Type: 'KMS' },
+          EncryptionKey: { Id: { 'Fn::GetAtt': [expect.stringMatching(/^CdkxArtifactKeyLookupmaineuwest1/), 'KeyMetadata.Arn'] }, Type: 'KMS' },
         },
       },
       {
@@ -153,6 +154,7 @@ describe('CrossAccountPipeline', () => {
     expect(report).toBe(p.rolloutReport);
     expect(report).toContain('```mermaid');
     expect(report).toContain('| acme |');
+    expect(report).toContain('1. The `ArtifactStore` of every region of the pipeline and its targets: eu-west-1, us-east-1.\n');
   });
 });
 
@@ -169,7 +171,7 @@ describe('CrossAccountPipeline options', () => {
       .toEqual([['t0.Plan', 'CHANGE_SET_REPLACE', 1], ['t0.Apply', 'CHANGE_SET_EXECUTE', 2]]);
   });
 
-  test('CodeBuild deployments run commands with the target role, from a project role on the pipeline path', () => {
+  test('CodeBuild deployments run commands with the target role, from a deployer role of that account (off the pipeline path)', () => {
     const { stack } = build({
       deploymentKind: DeploymentKind.codeBuild({ commands: ['npx cdk deploy --require-approval never'] }),
     });
@@ -181,7 +183,7 @@ describe('CrossAccountPipeline options', () => {
       { name: 'TARGET_ROLE_ARN', value: 'arn:aws:iam::222222222222:role/cdkx-main-deploy-action', type: 'PLAINTEXT' },
     ]));
     template.hasResourceProperties('AWS::IAM::Role', {
-      Path: '/cdkx-main/',
+      Path: '/cdkx-main_deployer/222222222222/',
       AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'codebuild.amazonaws.com' } })] }),
     });
   });
@@ -209,14 +211,19 @@ describe('CrossAccountPipeline options', () => {
     const { stack } = build({ deploymentKind: DeploymentKind.codeBuild({ commands: ['./deploy.sh'] }) });
     const template = Template.fromStack(stack);
     const project = Object.values(template.findResources('AWS::CodeBuild::Project'))
-      .find((p: any) => p.Properties.Description === 'Deploys one target with its action role credentials') as any;
+      .find((p: any) => p.Properties.Description === 'Deploys the targets in account 222222222222 with its action role credentials') as any;
     expect(project.Properties.EncryptionKey).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/StoreKey/), 'Arn'] });
     const actions = Object.entries(template.findResources('AWS::IAM::Policy'))
-      .filter(([id]) => id.startsWith('ReleaseDeployProjectRole'))
+      .filter(([id]) => id.startsWith('ReleaseCodeBuildDeployment222222222222Role'))
       .flatMap(([, p]: [string, any]) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [].concat(st.Action)));
     expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 'kms:Decrypt', 'sts:AssumeRole']));
     const buildSpec = JSON.parse(project.Properties.Source.BuildSpec);
-    expect(buildSpec.phases.pre_build.commands[1]).toContain('--role-session-name "deploy-${TARGET_ID:0:57}" --duration-seconds 3600');
+    const [sessionName, assumeRole] = buildSpec.phases.pre_build.commands.slice(1, 3);
+    expect(assumeRole).toContain('--role-session-name "$SESSION_NAME" --duration-seconds 3600');
+    // STS takes session names of at most 64 characters: the rendered line, run for real, cuts a long target id.
+    const longId = 'x'.repeat(100);
+    const rendered = execFileSync('bash', ['-c', `${sessionName}; printf %s "$SESSION_NAME"`], { env: { ...process.env, TARGET_ID: longId } }).toString();
+    expect(rendered).toBe(`deploy-${'x'.repeat(57)}`);
   });
 
   test('a stage can use its own deployment kind', () => {

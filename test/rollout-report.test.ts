@@ -41,6 +41,14 @@ describe('renderRolloutMarkdown', () => {
       '',
       '5 targets, 2 pipelines, 8 CodePipeline stages, 3 waves, 1 approval.',
       '',
+      '## Deploy order',
+      '',
+      '1. The `ArtifactStore` of every region of the pipeline and its targets: ap-southeast-2, eu-west-1, us-east-1.',
+      '2. The `TenantDeploymentRole` in every target account (5 accounts).',
+      '3. The pipeline stack, last: CodePipeline checks, when it creates or updates a pipeline, that the pipeline role can assume every target\'s action role, and the pipeline stack looks up the key ARN of the store of every other region.',
+      '',
+      'Tenant fleets whose roles arrive over time should use a fleet rollout (planned) instead: it does not need every tenant\'s role before it deploys.',
+      '',
       '```mermaid',
       'flowchart LR',
       '  subgraph P0 ["Pipeline 0 (release)"]',
@@ -73,6 +81,30 @@ describe('renderRolloutMarkdown', () => {
       '| 5 | Prod | 2 of 2 | 1 | Prod-Wave-2-of-2 | initech | 555555555555 | ap-southeast-2 |',
       '',
     ].join('\n'));
+  });
+
+  test('a Deploy order section: the stores of every region, then the target roles, then the pipeline stack', () => {
+    const lines = renderRolloutMarkdown(small, { homeRegion: 'us-east-1' }).split('\n');
+    const start = lines.indexOf('## Deploy order');
+    expect(start).toBeGreaterThan(0);
+    expect(lines.slice(start, start + 8)).toEqual([
+      '## Deploy order',
+      '',
+      '1. The `ArtifactStore` of every region of the pipeline and its targets: ap-southeast-2, eu-west-1, us-east-1.',
+      '2. The `TenantDeploymentRole` in every target account (5 accounts).',
+      '3. The pipeline stack, last: CodePipeline checks, when it creates or updates a pipeline, that the pipeline role can assume every target\'s action role, and the pipeline stack looks up the key ARN of the store of every other region.',
+      '',
+      'Tenant fleets whose roles arrive over time should use a fleet rollout (planned) instead: it does not need every tenant\'s role before it deploys.',
+      '',
+    ]);
+    // Before the diagram, so the table stays the end of the document.
+    expect(start).toBeLessThan(lines.indexOf('```mermaid'));
+    // Without the pipeline's region, the regions of the targets.
+    expect(renderRolloutMarkdown(small)).toContain('1. The `ArtifactStore` of every region of the pipeline and its targets: ap-southeast-2, eu-west-1, us-east-1.\n');
+    const one = planRollout([{ name: 'Dev', targets: [{ id: 'a', account: '111111111111', region: 'eu-west-1' }, { id: 'b', account: '111111111111', region: 'eu-west-1' }] }]);
+    const oneLines = renderRolloutMarkdown(one, { homeRegion: 'us-east-2' });
+    expect(oneLines).toContain('1. The `ArtifactStore` of every region of the pipeline and its targets: eu-west-1, us-east-2.\n');
+    expect(oneLines).toContain('2. The `TenantDeploymentRole` in every target account (1 account).\n');
   });
 
   test('the same plan renders the same document', () => {

@@ -4,6 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ArtifactStoreBase } from './artifact-store-base';
+import { AccountIdPrincipal } from './private/account-id-principal';
+import { onlyPipelineRolesWriteHandoffs } from './private/handoff-folder';
 import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
@@ -119,11 +121,16 @@ const ACCESS_LOG_PREFIX = 'artifact-bucket/';
  * encrypted with a customer-managed KMS key, readable by the tenant roles of
  * the deployment contract and by nobody else.
  *
- * Its key and bucket policies never name a role: they admit `*` narrowed by
- * `aws:PrincipalArn` (the contract's role names in any account) and by
- * `aws:PrincipalOrgID` / `aws:PrincipalOrgPaths` or `aws:PrincipalAccount`.
- * Tenant roles need not exist when the store deploys, and the policies do not
- * grow with an organization (15 bytes per account without one).
+ * Its key and bucket policies never name a role: they admit the organization
+ * (`*` narrowed by `aws:PrincipalOrgID` / `aws:PrincipalOrgPaths`) or the
+ * reader accounts (named as principals in the bucket policy, so that S3 Block
+ * Public Access does not count it as public; `aws:PrincipalAccount` in the key
+ * policy), narrowed by `aws:PrincipalArn` to the contract's role names. Tenant
+ * roles need not exist when the store deploys, and the policies do not grow
+ * with an organization (15 bytes per account without one).
+ *
+ * Only the contract's pipeline roles may write the `handoff/` folder, whose
+ * objects start the later pipelines of a chain.
  *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
@@ -154,6 +161,8 @@ export class ArtifactStore extends ArtifactStoreBase {
   public readonly accessLogsBucket: s3.IBucket;
 
   private readonly readerAccounts: string[];
+  /** The bucket statement naming the reader accounts (account-list mode), made with the first one. */
+  private accountReaders?: iam.PolicyStatement;
 
   constructor(scope: Construct, id: string, props: ArtifactStoreProps) {
     super(scope, id);
@@ -206,6 +215,7 @@ export class ArtifactStore extends ArtifactStoreBase {
     });
 
     this.denyUploadsWithOtherKeys(bucket, key);
+    bucket.addToResourcePolicy(onlyPipelineRolesWriteHandoffs(bucket, this.contract, !autoDeleteObjects));
     this.admitTenantReaders(bucket, key);
     this.addReaderAccounts(...(props.readerAccounts ?? []));
 
@@ -225,6 +235,9 @@ export class ArtifactStore extends ArtifactStoreBase {
     if (this.contract.organizationId) return;
     throwIfProblems(this, checkAccountList('readerAccounts', [...this.readerAccounts, ...accounts]));
     this.readerAccounts.push(...accounts);
+    if (accounts.length === 0) return;
+    this.accountReaders ??= this.admitAccountReaders();
+    this.accountReaders.addPrincipals(...accounts.map((account) => new AccountIdPrincipal(account)));
   }
 
   /**
@@ -238,17 +251,23 @@ export class ArtifactStore extends ArtifactStoreBase {
       // Rendered at synth, so accounts added after construction are included.
       accounts: this.contract.organizationId ? [] : Lazy.list({ produce: () => this.readerAccounts }),
     };
-    const roleArnPatterns = [this.contract.actionRoleName, this.contract.executionRoleName]
-      .map((name) => `arn:${Aws.PARTITION}:iam::*:role/${name}`);
+    const roleArnPatterns = this.tenantRoleArnPatterns();
 
-    bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'TenantRolesReadArtifacts',
-      principals: [new iam.AnyPrincipal()],
-      actions: TENANT_OBJECT_READ_ACTIONS,
-      resources: [bucket.arnForObjects('*')],
-      conditions: readerConditions(scope, roleArnPatterns),
-    }));
+    // S3 counts a Principal "*" statement as non-public when it is narrowed to
+    // the organization; aws:PrincipalAccount is not among the keys it lists, so
+    // without an organization the accounts are named as principals (addReaderAccounts).
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status
+    if (this.contract.organizationId) {
+      bucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'TenantRolesReadArtifacts',
+        principals: [new iam.AnyPrincipal()],
+        actions: TENANT_OBJECT_READ_ACTIONS,
+        resources: [bucket.arnForObjects('*')],
+        conditions: readerConditions(scope, roleArnPatterns),
+      }));
+    }
 
+    // KMS has no notion of a public key policy: the account list stays a condition.
     const decryptConditions = readerConditions(scope, roleArnPatterns);
     decryptConditions.StringEquals = { ...decryptConditions.StringEquals, 'kms:ViaService': `s3.${this.region}.amazonaws.com` };
     key.addToResourcePolicy(new iam.PolicyStatement({
@@ -258,6 +277,23 @@ export class ArtifactStore extends ArtifactStoreBase {
       resources: ['*'],
       conditions: decryptConditions,
     }));
+  }
+
+  /** The bucket statement for reader accounts, which addReaderAccounts names as principals. */
+  private admitAccountReaders(): iam.PolicyStatement {
+    const statement = new iam.PolicyStatement({
+      sid: 'TenantRolesReadArtifacts',
+      actions: TENANT_OBJECT_READ_ACTIONS,
+      resources: [this.bucket.arnForObjects('*')],
+      conditions: readerConditions({ organizationalUnitPaths: [], accounts: [] }, this.tenantRoleArnPatterns()),
+    });
+    this.bucket.addToResourcePolicy(statement);
+    return statement;
+  }
+
+  /** The contract's tenant roles in any account; the account is narrowed elsewhere. */
+  private tenantRoleArnPatterns(): string[] {
+    return [this.contract.actionRoleName, this.contract.executionRoleName].map((name) => `arn:${Aws.PARTITION}:iam::*:role/${name}`);
   }
 
   /** Uploads that name a key must name this one; uploads without one get it by default. */

@@ -12,17 +12,22 @@ import { Construct } from 'constructs';
 import { DeploymentActionContext, deploymentKindProblems, IDeploymentKind, PipelineTarget } from './deployment-kind';
 import { ActionFailedEventOptions, PipelineFailedAlarmOptions, StageFailedEventOptions } from './pipeline-monitoring';
 import { PipelineSource, pipelineArnOf, renderS3Source, SOURCE_ARTIFACT } from './pipeline-source';
+import { artifactFolder, buildFolderProblems, neighbourFolderMessages, NeighbourPipeline, unknownNameProblem } from './private/artifact-folder';
+import { grantArtifactFolders } from './private/artifact-folder-grants';
 import { assumeTargetActionRolesStatement } from './private/assume-target-roles';
 import { ChainMonitoring } from './private/chain-monitoring';
 import { ChainNotifications, LabelledTarget, notificationTargetProblems, NotifiedPipeline, warnIfApprovalTopicMissed } from './private/chain-notifications';
 import { chainStages, TargetActions } from './private/failure-events';
 import { partitionOf } from './private/partition';
+import { regionalArtifactKeyArn } from './private/regional-artifact-key';
+import { codePipelinePrincipal } from './private/service-principals';
 import {
   BUILD_STAGE_NAME, DEFAULT_LIMITS, HANDOFF_STAGE_NAME, PlanLimits, PlannedPipeline, PlannedStage, planProblems, PlanStageInput,
   RolloutPlan, planRollout, SOURCE_STAGE_NAME,
 } from './rollout-plan';
 import { renderRolloutMarkdown } from './rollout-report';
 import { IArtifactStore } from '../artifact-store/artifact-store';
+import { HANDOFF_FOLDER } from '../artifact-store/private/handoff-folder';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { anyPartition, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
@@ -167,8 +172,6 @@ const STORE_OBJECTS = { regex: '/^Resource::<.*Bucket[0-9A-F]{8}\\.Arn>\\/\\*$/'
 
 /** Artifact names inside the pipelines. */
 const BUILD_ARTIFACT = 'BuildOutput';
-/** Where a pipeline hands the released artifact to the next one. */
-const HANDOFF_PREFIX = 'handoff';
 const APPROVAL_TIMEOUT_MAX = Duration.days(60);
 
 /**
@@ -181,6 +184,14 @@ const APPROVAL_TIMEOUT_MAX = Duration.days(60);
  * The pipeline role reaches every target through one constant-size statement
  * (the contract's action role name, narrowed to the organization or the
  * target accounts), never one statement per target.
+ *
+ * Deploy order: the ArtifactStore of every region the targets are in, then
+ * each target's TenantDeploymentRole, then the pipeline stack. CodePipeline
+ * checks, when it creates or updates a pipeline, that the pipeline role can
+ * assume every action role; and the pipeline stack looks up, at deploy time,
+ * the key ARN of the store of each other region (CodePipeline needs the key
+ * ARN there, not its alias). For fleets of tenants whose roles arrive over
+ * time, use a fleet rollout (planned) instead, which has no such coupling.
  *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
@@ -259,7 +270,7 @@ export class CrossAccountPipeline extends Construct {
 
     this.pipelineRole = new iam.Role(this, 'PipelineRole', {
       path: props.contract.pipelineRolePath,
-      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+      assumedBy: codePipelinePrincipal(this.partition, stack.region, stack.account, baseName),
       description: `Runs the pipelines of ${baseName}; may assume the contract's action role in the targets`,
     });
     this.grantPipelineRole();
@@ -288,7 +299,7 @@ export class CrossAccountPipeline extends Construct {
       targets: this.targetActions,
     });
 
-    this.rolloutReport = renderRolloutMarkdown(this.plan, { title: `Rollout of ${baseName}` });
+    this.rolloutReport = renderRolloutMarkdown(this.plan, { title: `Rollout of ${baseName}`, homeRegion: stack.region });
     this.writeReport(baseName, stack);
     this.suppressExpectedNagFindings();
     const listsAccounts = 'give the DeploymentContract an organizationId, so the pipeline role does not list target accounts (15 bytes each)';
@@ -515,7 +526,13 @@ export class CrossAccountPipeline extends Construct {
       cache: build.localCache === false ? undefined : codebuild.Cache.local(codebuild.LocalCacheMode.SOURCE, codebuild.LocalCacheMode.DOCKER_LAYER),
     });
     reportGroup?.grantWrite(project);
-    this.props.artifactStore.grantReadWrite(project);
+    // The build runs repository code: it writes only its own pipeline's folder,
+    // never a handoff (the bucket policy keeps those for pipeline roles) nor
+    // another pipeline's artifacts, and lists nothing.
+    const release = this.pipelineNames[0];
+    throwIfProblems(this, Token.isUnresolved(release) ? [unknownNameProblem(release)] : buildFolderProblems(this.pipelineNames, HANDOFF_FOLDER));
+    this.node.addValidation({ validate: () => neighbourFolderMessages(release, this.neighbourPipelines()) });
+    grantArtifactFolders(project, this.props.artifactStore, [artifactFolder(release)], { write: true });
     this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'RunBuildProject',
       actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
@@ -534,7 +551,8 @@ export class CrossAccountPipeline extends Construct {
           environmentVariables: Object.fromEntries(Object.entries(step.environment ?? {}).map(([name, value]) => [name, { value }])),
           buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: step.commands } } }),
         });
-        this.props.artifactStore.grantRead(project);
+        // Repository code too: it reads the release it verifies, in the folders of the pipelines its stage landed in.
+        grantArtifactFolders(project, this.props.artifactStore, this.verifyFolders(stage.name), { write: false });
         this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
           actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
           resources: [project.projectArn],
@@ -555,7 +573,7 @@ export class CrossAccountPipeline extends Construct {
     let trigger: codepipeline.CfnPipeline.PipelineTriggerDeclarationProperty | undefined;
 
     if (planned.index === 0) {
-      const source = this.props.source._render(scope, this.pipelineRole, pipelineArn);
+      const source = this.props.source._render(scope, this.pipelineRole, name);
       trigger = source.trigger;
       stages.push({ name: SOURCE_STAGE_NAME, actions: [source.action] });
       stages.push({
@@ -570,7 +588,7 @@ export class CrossAccountPipeline extends Construct {
         }],
       });
     } else {
-      const source = renderS3Source(scope, this.pipelineRole, pipelineArn, this.props.artifactStore.bucket.bucketName,
+      const source = renderS3Source(scope, this.pipelineRole, name, this.props.artifactStore.bucket.bucketName,
         this.handoffKey(planned.index), () => { /* the pipeline role reads the store through its own statements */ });
       stages.push({ name: SOURCE_STAGE_NAME, actions: [source.action] });
     }
@@ -712,7 +730,7 @@ export class CrossAccountPipeline extends Construct {
     return problems;
   }
 
-  /** The store of a region: this account's store there, named by the contract, its key found by alias. */
+  /** The store of a region: this account's store there, named by the contract, its key ARN looked up by alias at deploy time. */
   private artifactStoreIn(region: string): codepipeline.CfnPipeline.ArtifactStoreProperty {
     if (region === Stack.of(this).region) {
       return {
@@ -724,12 +742,12 @@ export class CrossAccountPipeline extends Construct {
     return {
       type: 'S3',
       location: this.props.contract.artifactBucketName(region),
-      encryptionKey: { id: `arn:${this.partition}:kms:${region}:${this.props.contract.toolingAccount}:${this.props.contract.artifactKeyAliasName}`, type: 'KMS' },
+      encryptionKey: { id: regionalArtifactKeyArn(this, this.props.contract, region, this.partition), type: 'KMS' },
     };
   }
 
   private handoffKey(pipelineIndex: number): string {
-    return `${HANDOFF_PREFIX}/${this.pipelineNames[pipelineIndex]}/release.zip`;
+    return `${HANDOFF_FOLDER}/${this.pipelineNames[pipelineIndex]}/release.zip`;
   }
 
   /** Writes the rollout next to the synthesized templates, for reviewers. */
@@ -765,6 +783,22 @@ export class CrossAccountPipeline extends Construct {
         `Resource::arn:<AWS::Partition>:kms:*:${contract.toolingAccount}:key/*`,
       ].map(anyPartition).concat(STORE_OBJECTS),
     }]);
+  }
+
+  /** Store folders of the pipelines of the chain that hold a verify stage of `userStage`. */
+  private verifyFolders(userStage: string): string[] {
+    return this.plan.pipelines
+      .filter((p) => p.stages.some((s) => s.kind === 'verify' && s.userStage === userStage))
+      .map((p) => artifactFolder(this.pipelineNames[p.index]));
+  }
+
+  /** The pipelines of every other CrossAccountPipeline of the app on the same stores (same contract names). */
+  private neighbourPipelines(): NeighbourPipeline[] {
+    const contract = this.props.contract;
+    return this.node.root.node.findAll()
+      .filter((c): c is CrossAccountPipeline => c instanceof CrossAccountPipeline && c !== this
+        && c.props.contract.toolingAccount === contract.toolingAccount && c.props.contract.qualifier === contract.qualifier)
+      .flatMap((c) => c.pipelineNames.map((name) => ({ name, path: c.node.path })));
   }
 }
 

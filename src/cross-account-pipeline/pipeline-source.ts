@@ -5,6 +5,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { eventBridgePrincipal } from './private/service-principals';
+import { sourceRuleName } from './private/source-rule-name';
 import { Problem } from '../shared/validation';
 
 /** Name of the artifact every source produces. */
@@ -88,7 +90,7 @@ export abstract class PipelineSource {
    *
    * @internal
    */
-  public abstract _render(scope: Construct, pipelineRole: iam.IRole, pipelineArn: string): RenderedSource;
+  public abstract _render(scope: Construct, pipelineRole: iam.IRole, pipelineName: string): RenderedSource;
 }
 
 const sourceActionType = (owner: string, provider: string) => ({ category: 'Source', owner, provider, version: '1' });
@@ -156,7 +158,7 @@ class CodeCommitSource extends PipelineSource {
     return [];
   }
 
-  public _render(scope: Construct, pipelineRole: iam.IRole, pipelineArn: string): RenderedSource {
+  public _render(scope: Construct, pipelineRole: iam.IRole, pipelineName: string): RenderedSource {
     const repository = this.props.repository;
     pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadCodeCommitSource',
@@ -164,7 +166,7 @@ class CodeCommitSource extends PipelineSource {
         'codecommit:GetUploadArchiveStatus', 'codecommit:CancelUploadArchive'],
       resources: [repository.repositoryArn],
     }));
-    startOnEvent(scope, 'SourceChanged', pipelineArn, {
+    startOnEvent(scope, 'SourceChanged', pipelineName, {
       'source': ['aws.codecommit'],
       'resources': [repository.repositoryArn],
       'detail-type': ['CodeCommit Repository State Change'],
@@ -192,8 +194,8 @@ class S3Source extends PipelineSource {
     return [{ property: `${property}.objectKey`, value: this.props.objectKey, reason: 'an S3 object key is not empty and does not start with /', fix: "e.g. 'releases/app.zip'" }];
   }
 
-  public _render(scope: Construct, pipelineRole: iam.IRole, pipelineArn: string): RenderedSource {
-    return renderS3Source(scope, pipelineRole, pipelineArn, this.props.bucket.bucketName, this.props.objectKey, (grantee) => {
+  public _render(scope: Construct, pipelineRole: iam.IRole, pipelineName: string): RenderedSource {
+    return renderS3Source(scope, pipelineRole, pipelineName, this.props.bucket.bucketName, this.props.objectKey, (grantee) => {
       this.props.bucket.grantRead(grantee, this.props.objectKey);
     });
   }
@@ -206,11 +208,11 @@ class S3Source extends PipelineSource {
  * @internal
  */
 export function renderS3Source(
-  scope: Construct, pipelineRole: iam.IRole, pipelineArn: string, bucketName: string, objectKey: string,
+  scope: Construct, pipelineRole: iam.IRole, pipelineName: string, bucketName: string, objectKey: string,
   grantRead: (grantee: iam.IGrantable) => void,
 ): RenderedSource {
   grantRead(pipelineRole);
-  startOnEvent(scope, 'SourceChanged', pipelineArn, {
+  startOnEvent(scope, 'SourceChanged', pipelineName, {
     'source': ['aws.s3'],
     'detail-type': ['Object Created'],
     'detail': { bucket: { name: [bucketName] }, object: { key: [objectKey] } },
@@ -226,11 +228,18 @@ export function renderS3Source(
   };
 }
 
-/** An EventBridge rule that starts the pipeline, with a role allowed to start only it. */
-function startOnEvent(scope: Construct, id: string, pipelineArn: string, pattern: Record<string, unknown>): void {
-  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
+/**
+ * An EventBridge rule that starts the pipeline, with a role allowed to start
+ * only it, which EventBridge may assume only for this rule.
+ */
+function startOnEvent(scope: Construct, id: string, pipelineName: string, pattern: Record<string, unknown>): void {
+  const pipelineArn = pipelineArnOf(pipelineName);
+  const name = sourceRuleName(pipelineName);
+  const ruleArn = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/${name ?? '*'}`;
+  const role = new iam.Role(scope, `${id}Role`, { assumedBy: eventBridgePrincipal(Aws.ACCOUNT_ID, ruleArn) });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['codepipeline:StartPipelineExecution'], resources: [pipelineArn] }));
   new events.CfnRule(scope, id, {
+    name,
     description: 'Starts the pipeline when its source changes',
     eventPattern: pattern,
     targets: [{ id: 'Pipeline', arn: pipelineArn, roleArn: role.roleArn }],

@@ -12,6 +12,8 @@ export interface RolloutReportOptions {
   readonly title?: string;
   /** Rows of the target table; the rest is summarized in a note. @default 10000 */
   readonly maxTargetsListed?: number;
+  /** The pipeline's own region, which needs an artifact store too. @default - only the targets' regions are listed */
+  readonly homeRegion?: string;
 }
 
 const DEFAULT_MAX_TARGETS_LISTED = 10_000;
@@ -24,6 +26,7 @@ export function renderRolloutMarkdown(plan: RolloutPlan, options: RolloutReportO
     '',
     summary(plan),
     '',
+    ...deployOrder(plan, options.homeRegion),
     '```mermaid',
     ...flowchart(plan),
     '```',
@@ -46,6 +49,29 @@ function summary(plan: RolloutPlan): string {
     count(approvals, 'approval'),
     ...(verifications > 0 ? [count(verifications, 'verification')] : []),
   ].join(', ') + '.';
+}
+
+/**
+ * The order the stacks must be deployed in. CodePipeline checks at
+ * CreatePipeline/UpdatePipeline that the pipeline role can assume every action
+ * role (InvalidStructureException, aws/aws-cdk#22489, #14484), and the pipeline
+ * stack looks up the key ARN of each other region's store.
+ */
+function deployOrder(plan: RolloutPlan, homeRegion: string | undefined): string[] {
+  const targets = plan.pipelines.flatMap((p) => p.stages.flatMap((s) => (s.kind === 'wave' ? s.targets : [])));
+  const regions = [...new Set([...(homeRegion ? [homeRegion] : []), ...targets.map((t) => t.region)])].map(oneLine).sort();
+  const accounts = new Set(targets.map((t) => t.account)).size;
+  return [
+    '## Deploy order',
+    '',
+    `1. The \`ArtifactStore\` of every region of the pipeline and its targets: ${regions.join(', ')}.`,
+    `2. The \`TenantDeploymentRole\` in every target account (${count(accounts, 'account')}).`,
+    '3. The pipeline stack, last: CodePipeline checks, when it creates or updates a pipeline, that the pipeline role can assume ' +
+      "every target's action role, and the pipeline stack looks up the key ARN of the store of every other region.",
+    '',
+    "Tenant fleets whose roles arrive over time should use a fleet rollout (planned) instead: it does not need every tenant's role before it deploys.",
+    '',
+  ];
 }
 
 function count(n: number, noun: string): string {

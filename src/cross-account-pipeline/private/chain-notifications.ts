@@ -1,6 +1,8 @@
 import { Annotations } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { Problem } from '../../shared/validation';
 
@@ -49,20 +51,59 @@ export class ChainNotifications {
   public add(target: LabelledTarget): void {
     this.given.push(target);
     if (this.rules.length > 0) {
-      for (const rule of this.rules) rule.addTarget(target.target);
+      for (const rule of this.rules) rule.addTarget(narrowed(target.target));
       return;
     }
     this.rules = this.pipelines.map(({ scope, resource, arn }) => {
       const rule = new notifications.NotificationRule(scope, 'Notifications', {
         source: { bindAsNotificationRuleSource: () => ({ sourceArn: arn }) },
         events: PIPELINE_EVENTS,
-        targets: this.given.map((t) => t.target),
+        targets: this.given.map((t) => narrowed(t.target)),
       });
       // The rule names the pipeline by ARN string: make it wait for the pipeline.
       rule.node.addDependency(resource);
       return rule;
     });
   }
+}
+
+/**
+ * An SNS topic as a target whose key CodeStar Notifications may use only
+ * through SNS. aws-cdk-lib's topic target grants the service decrypt and data
+ * keys on the topic's key with no condition: on a shared key (such as the
+ * artifact key) that is a grant to every request of the service. Through SNS is
+ * the only way the service needs the key (it publishes; SNS encrypts), so
+ * `kms:ViaService` narrows it without breaking delivery
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service,
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+ * Other targets (AWS Chatbot) are used as they are.
+ */
+function narrowed(target: notifications.INotificationRuleTarget): notifications.INotificationRuleTarget {
+  if (!isTopic(target)) return target;
+  const topic = target as sns.ITopic;
+  return {
+    bindAsNotificationRuleTarget: () => {
+      grantCodeStarNotifications(topic);
+      return { targetType: 'SNS', targetAddress: topic.topicArn };
+    },
+  };
+}
+
+const CODESTAR_NOTIFICATIONS = 'codestar-notifications.amazonaws.com';
+/** Topics already granted (a chain binds each topic once per pipeline). */
+const granted = new WeakSet<sns.ITopic>();
+
+function grantCodeStarNotifications(topic: sns.ITopic): void {
+  if (granted.has(topic)) return;
+  granted.add(topic);
+  const service = new iam.ServicePrincipal(CODESTAR_NOTIFICATIONS);
+  topic.addToResourcePolicy(new iam.PolicyStatement({ principals: [service], actions: ['sns:Publish'], resources: [topic.topicArn] }));
+  topic.masterKey?.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [service],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'kms:ViaService': `sns.${topic.env.region}.amazonaws.com` } },
+  }));
 }
 
 /** Targets given twice, and more targets than one notification rule holds. */
