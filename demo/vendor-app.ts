@@ -110,6 +110,9 @@ export function buildVendorApp(outdir?: string): VendorApp {
     releasedBy: contract,
     contentDirectory: 'web',
     healthCheckPath: '/health.html',
+    // A dev web tier without a domain or certificate: internal, so only its VPC
+    // reaches it. A public site passes `certificate` (HTTPS, HTTP redirects).
+    internetFacing: false,
   });
   return { app, contract, stores, pipeline, testRunner, webTier };
 }

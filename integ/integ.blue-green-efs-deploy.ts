@@ -7,7 +7,7 @@ import { BlueGreenEfsDeploy, PipelineSource } from '../src';
 
 /**
  * A BlueGreenEfsDeploy web tier released from a zip in S3: a new VPC, EFS
- * with the two colors, a fleet of two behind a public ALB, the EC2 blue/green
+ * with the two colors, a fleet of two behind an internal ALB, the EC2 blue/green
  * deployment group (custom resource) and the release pipeline. The assertions
  * check the deployment group CodeDeploy holds (blue/green, copy of the fleet,
  * rollback on failure, stop and alarms, the termination wait) and the initial
@@ -28,6 +28,9 @@ export function buildBlueGreenEfsDeployIntegApp(app: App = newIntegApp()): { app
   const web = new BlueGreenEfsDeploy(stack, 'Web', {
     releaseName: 'cdkx-integ-web',
     source: PipelineSource.s3({ bucket: releases, objectKey: 'web/site.zip' }),
+    // Internal: a sandbox has no certificate for a public HTTPS listener, and
+    // the load balancer then admits only the VPC.
+    internetFacing: false,
     contentBuild: { commands: ['mkdir -p public && cp -r site/. public/'], outputDirectory: 'public' },
     healthCheckPath: '/health.html',
     terminationWaitTime: Duration.minutes(30),

@@ -24,6 +24,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
@@ -37,7 +38,7 @@ import { BlueGreenDeploymentGroup } from '../src/blue-green-efs-deploy/private/b
 import { ColorFileSystem } from '../src/blue-green-efs-deploy/private/color-file-system';
 import { LiveColorTracker } from '../src/blue-green-efs-deploy/private/live-color-tracker';
 import { ReleasePipeline } from '../src/blue-green-efs-deploy/private/release-pipeline';
-import { FLEET_TAG } from '../src/blue-green-efs-deploy/private/web-fleet';
+import { FLEET_TAG, WebFleet } from '../src/blue-green-efs-deploy/private/web-fleet';
 
 const ACCOUNT = INTEG_TOOLING_ACCOUNT;
 const OUTSIDER = '999999999999';
@@ -81,6 +82,8 @@ function deployed(stack: Stack, web: BlueGreenEfsDeploy, model: AccessModel) {
   };
   const parameterArn = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
   const asgArn = (name: string) => `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0:autoScalingGroupName/${name}`;
+  const fleet = web.node.findChild('Fleet') as WebFleet;
+  const ec2Arn = (resource: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`;
   const artifactBucket = model.assembly.buckets.find((b) => b.source.logicalId === logicalId(pipeline.artifactBucket))!;
   const artifactKey = model.assembly.keys.find((k) => k.source.logicalId === logicalId(pipeline.artifactKey))!;
 
@@ -111,6 +114,12 @@ function deployed(stack: Stack, web: BlueGreenEfsDeploy, model: AccessModel) {
     artifactKey,
     bundle: `${artifactBucket.arn}/${RELEASE}-release/Bundle/a1b2c3d.zip`,
     instance: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`,
+    ec2Arn,
+    launchTemplate: ec2Arn(`launch-template/${ref(fleet.launchTemplate)}`),
+    otherLaunchTemplate: ec2Arn('launch-template/lt-0aaaabbbbccccdddd'),
+    fleetSubnets: web.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets.map((subnet) => ec2Arn(`subnet/${ref(subnet)}`)),
+    publicSubnets: web.vpc.selectSubnets({ subnetType: ec2.SubnetType.PUBLIC }).subnets.map((subnet) => ec2Arn(`subnet/${ref(subnet)}`)),
+    volume: ec2Arn('volume/vol-0123456789abcdef0'),
   };
 }
 
@@ -125,6 +134,26 @@ function client(d: Deployed, principal: AccessRequest['principal'], action: 'Cli
     resource: d.fileSystem.arn,
     ...extra,
     context: { ...(accessPoint ? { 'elasticfilesystem:AccessPointArn': accessPoint } : {}), ...extra.context },
+  };
+}
+
+/**
+ * One resource of a RunInstances (or tag-on-launch CreateTags) request by the
+ * CodeDeploy service role, launched from `launchTemplate` (an ARN, or none)
+ * with the tags `tags` requested for the new instance and volumes.
+ */
+function launch(d: Deployed, action: 'ec2:RunInstances' | 'ec2:CreateTags', resource: string,
+  options: { launchTemplate?: string; tags?: Record<string, string>; createAction?: string } = {}): AccessRequest {
+  return {
+    principal: d.roles.codeDeploy,
+    action,
+    resource,
+    context: {
+      ...(options.launchTemplate ? { 'ec2:LaunchTemplate': options.launchTemplate } : {}),
+      ...(options.createAction ? { 'ec2:CreateAction': options.createAction } : {}),
+      ...Object.fromEntries(Object.entries(options.tags ?? {}).map(([key, value]) => [`aws:RequestTag/${key}`, value])),
+      ...(options.tags ? { 'aws:TagKeys': Object.keys(options.tags) } : {}),
+    },
   };
 }
 
@@ -205,6 +234,28 @@ describe('BlueGreenEfsDeploy access', () => {
         ['elasticloadbalancing:RegisterTargets in the fleet\'s target group', {
           principal: roles.codeDeploy, action: 'elasticloadbalancing:RegisterTargets', resource: d.targetGroup,
         }, 'Allowed'],
+      ]);
+    });
+
+    // Auto Scaling checks these when CodeDeploy creates a copy of the fleet
+    // from the launch template; the launches themselves run under Auto
+    // Scaling's service-linked role (see blue-green-deployment-group.ts).
+    describe('CodeDeploy service role: launching the fleet copy from the fleet\'s template, subnets and tag', () => {
+      const fleetTag = { [FLEET_TAG]: RELEASE, Name: 'fleet' };
+      run([
+        ['ec2:RunInstances on the fleet\'s launch template', launch(d, 'ec2:RunInstances', d.launchTemplate, { launchTemplate: d.launchTemplate }), 'Allowed'],
+        ['ec2:RunInstances into the first fleet subnet, from the fleet\'s template', launch(d, 'ec2:RunInstances', d.fleetSubnets[0], { launchTemplate: d.launchTemplate }), 'Allowed'],
+        ['ec2:RunInstances into the second fleet subnet, from the fleet\'s template', launch(d, 'ec2:RunInstances', d.fleetSubnets[1], { launchTemplate: d.launchTemplate }), 'Allowed'],
+        [`ec2:RunInstances of an instance tagged ${FLEET_TAG}=${RELEASE}, from the fleet's template`,
+          launch(d, 'ec2:RunInstances', d.instance, { launchTemplate: d.launchTemplate, tags: fleetTag }), 'Allowed'],
+        [`ec2:RunInstances of a volume tagged ${FLEET_TAG}=${RELEASE}, from the fleet's template`,
+          launch(d, 'ec2:RunInstances', d.volume, { launchTemplate: d.launchTemplate, tags: fleetTag }), 'Allowed'],
+        ['ec2:RunInstances with a network interface, from the fleet\'s template',
+          launch(d, 'ec2:RunInstances', d.ec2Arn('network-interface/eni-0123456789abcdef0'), { launchTemplate: d.launchTemplate }), 'Allowed'],
+        ['ec2:RunInstances with a security group, from the fleet\'s template',
+          launch(d, 'ec2:RunInstances', d.ec2Arn('security-group/sg-0123456789abcdef0'), { launchTemplate: d.launchTemplate }), 'Allowed'],
+        [`ec2:CreateTags ${FLEET_TAG}=${RELEASE} on an instance it launches`,
+          launch(d, 'ec2:CreateTags', d.instance, { createAction: 'RunInstances', tags: fleetTag }), 'Allowed'],
       ]);
     });
 
@@ -348,6 +399,37 @@ describe('BlueGreenEfsDeploy access', () => {
       ]);
     });
 
+    describe('CodeDeploy service role: no launch outside the fleet\'s template, subnets or tag', () => {
+      const fleetTag = { [FLEET_TAG]: RELEASE };
+      run([
+        ['ec2:RunInstances on another launch template', launch(d, 'ec2:RunInstances', d.otherLaunchTemplate, { launchTemplate: d.otherLaunchTemplate }), 'ImplicitlyDenied'],
+        ['ec2:RunInstances of an instance tagged for the fleet, from another launch template',
+          launch(d, 'ec2:RunInstances', d.instance, { launchTemplate: d.otherLaunchTemplate, tags: fleetTag }), 'ImplicitlyDenied'],
+        ['ec2:RunInstances of an instance tagged for the fleet, without a launch template',
+          launch(d, 'ec2:RunInstances', d.instance, { tags: fleetTag }), 'ImplicitlyDenied'],
+        ['ec2:RunInstances of an instance without the fleet tag, from the fleet\'s template',
+          launch(d, 'ec2:RunInstances', d.instance, { launchTemplate: d.launchTemplate, tags: { Name: 'fleet' } }), 'ImplicitlyDenied'],
+        [`ec2:RunInstances of an instance tagged for another fleet (${FLEET_TAG}=other-web), from the fleet's template`,
+          launch(d, 'ec2:RunInstances', d.instance, { launchTemplate: d.launchTemplate, tags: { [FLEET_TAG]: 'other-web' } }), 'ImplicitlyDenied'],
+        ['ec2:RunInstances of a volume without the fleet tag, from the fleet\'s template',
+          launch(d, 'ec2:RunInstances', d.volume, { launchTemplate: d.launchTemplate }), 'ImplicitlyDenied'],
+        ['ec2:RunInstances into a public subnet of the VPC, from the fleet\'s template',
+          launch(d, 'ec2:RunInstances', d.publicSubnets[0], { launchTemplate: d.launchTemplate }), 'ImplicitlyDenied'],
+        ['ec2:RunInstances into a subnet of another VPC, from the fleet\'s template',
+          launch(d, 'ec2:RunInstances', d.ec2Arn('subnet/subnet-0aaaabbbbccccdddd'), { launchTemplate: d.launchTemplate }), 'ImplicitlyDenied'],
+        ['ec2:RunInstances into a fleet subnet, from another launch template',
+          launch(d, 'ec2:RunInstances', d.fleetSubnets[0], { launchTemplate: d.otherLaunchTemplate }), 'ImplicitlyDenied'],
+        ['ec2:RunInstances with a security group, without a launch template',
+          launch(d, 'ec2:RunInstances', d.ec2Arn('security-group/sg-0123456789abcdef0')), 'ImplicitlyDenied'],
+        [`ec2:CreateTags ${FLEET_TAG}=${RELEASE} on an existing instance (not at launch)`,
+          launch(d, 'ec2:CreateTags', d.instance, { tags: fleetTag }), 'ImplicitlyDenied'],
+        ['ec2:CreateTags at launch without the fleet tag',
+          launch(d, 'ec2:CreateTags', d.instance, { createAction: 'RunInstances', tags: { Name: 'fleet' } }), 'ImplicitlyDenied'],
+        ['ec2:CreateTags at launch on a subnet',
+          launch(d, 'ec2:CreateTags', d.fleetSubnets[0], { createAction: 'RunInstances', tags: fleetTag }), 'ImplicitlyDenied'],
+      ]);
+    });
+
     describe('deployment-group handler role', () => {
       run([
         ['autoscaling:DeleteAutoScalingGroup on an unrelated group', {
@@ -441,6 +523,34 @@ describe('BlueGreenEfsDeploy access', () => {
       const role = (r: typeof roles.instance) => m.roleAt(r.source.stackName, r.source.logicalId);
       await m.expectDecision(client(d, role(roles.instance), 'ClientMount', ap.blue.arn), 'Allowed');
       await m.expectDecision(client(d, role(roles.publish), 'ClientMount', ap.app.arn), 'Allowed');
+    });
+
+    test('without the ec2:LaunchTemplate conditions, CodeDeploy\'s role could launch into the fleet subnets from any template', async () => {
+      let removed = 0;
+      const m = mutated((t) => eachStatement(t, (statements) => statements.map((s) => {
+        if (s.Condition?.ArnEquals?.['ec2:LaunchTemplate'] !== undefined) {
+          delete s.Condition.ArnEquals;
+          removed++;
+        }
+        return s;
+      })));
+      expect(removed).toBeGreaterThan(0);
+      const codeDeploy = m.roleAt(roles.codeDeploy.source.stackName, roles.codeDeploy.source.logicalId);
+      await m.expectDecision({ ...launch(d, 'ec2:RunInstances', d.fleetSubnets[0], { launchTemplate: d.otherLaunchTemplate }), principal: codeDeploy }, 'Allowed');
+    });
+
+    test(`without the aws:RequestTag/${FLEET_TAG} condition, CodeDeploy's role could launch instances not tagged as the fleet's`, async () => {
+      let removed = 0;
+      const m = mutated((t) => eachStatement(t, (statements) => statements.map((s) => {
+        if (s.Action === 'ec2:RunInstances' && s.Condition?.StringEquals?.[`aws:RequestTag/${FLEET_TAG}`] !== undefined) {
+          delete s.Condition.StringEquals;
+          removed++;
+        }
+        return s;
+      })));
+      expect(removed).toBe(1);
+      const codeDeploy = m.roleAt(roles.codeDeploy.source.stackName, roles.codeDeploy.source.logicalId);
+      await m.expectDecision({ ...launch(d, 'ec2:RunInstances', d.instance, { launchTemplate: d.launchTemplate, tags: { Name: 'x' } }), principal: codeDeploy }, 'Allowed');
     });
 
     test('without the TLS deny, a client without TLS could mount', async () => {

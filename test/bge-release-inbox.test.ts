@@ -22,7 +22,8 @@ function tenantWithWebTier(props: Partial<BlueGreenEfsDeployProps> = {}) {
     blueGreenEfsReleases: true,
     executionRoleStatements: [new iam.PolicyStatement({ actions: ['sns:CreateTopic'], resources: [`arn:aws:sns:*:${TENANT}:shop-*`] })],
   });
-  const web = new BlueGreenEfsDeploy(stack, 'Web', { releaseName: 'shop-web', releasedBy: contract, ...props });
+  // An internal web tier: the listener is not what these specifications are about.
+  const web = new BlueGreenEfsDeploy(stack, 'Web', { releaseName: 'shop-web', releasedBy: contract, internetFacing: false, ...props });
   return { app, stack, web };
 }
 

@@ -10,7 +10,10 @@ import { synthErrorOf } from './support/synth-error';
 
 const ACCOUNT = '111111111111';
 
-function deploy(props: Partial<BlueGreenEfsDeployProps> = {}, vpcOptions?: ec2.VpcProps) {
+/** Props, or a function of the stack giving them (for props that are constructs of the stack, like a certificate). */
+type PropsIn = Partial<BlueGreenEfsDeployProps> | ((stack: Stack) => Partial<BlueGreenEfsDeployProps>);
+
+function deploy(props: PropsIn = {}, vpcOptions?: ec2.VpcProps) {
   const app = new App();
   const stack = new Stack(app, 'Web', { env: { account: ACCOUNT, region: 'us-east-1' } });
   const bucket = new s3.Bucket(stack, 'Releases', { versioned: true });
@@ -18,10 +21,32 @@ function deploy(props: Partial<BlueGreenEfsDeployProps> = {}, vpcOptions?: ec2.V
   const web = new BlueGreenEfsDeploy(stack, 'Shop', {
     releaseName: 'shop-web',
     source: PipelineSource.s3({ bucket, objectKey: 'shop/site.zip' }),
+    // Most specifications here are not about the listener: plain HTTP keeps them short.
+    allowPlaintextHttp: true,
     ...(vpc ? { vpc } : {}),
-    ...props,
+    ...(typeof props === 'function' ? props(stack) : props),
   });
   return { app, stack, web, template: Template.fromStack(stack) };
+}
+
+/** A certificate of the test account, imported by ARN. */
+function certificateOf(stack: Stack): acm.ICertificate {
+  return acm.Certificate.fromCertificateArn(stack, 'Cert', `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/abc`);
+}
+
+/** Every ingress rule of the template: inline in security groups and standalone. */
+function ingressRules(template: Template): any[] {
+  const inline = Object.values(template.findResources('AWS::EC2::SecurityGroup'))
+    .flatMap((sg: any) => sg.Properties.SecurityGroupIngress ?? []);
+  const standalone = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r: any) => r.Properties);
+  return [...inline, ...standalone];
+}
+
+/** The trust statements of the roles a service principal assumes. */
+function serviceTrusts(template: Template, service: string): any[] {
+  return Object.values(template.findResources('AWS::IAM::Role'))
+    .flatMap((role: any) => role.Properties.AssumeRolePolicyDocument.Statement)
+    .filter((s: any) => [].concat(s.Principal?.Service ?? []).includes(service as never));
 }
 
 function resourceOfType(template: Template, type: string): Record<string, any> {
@@ -237,7 +262,7 @@ describe('BlueGreenEfsDeploy after CodeDeploy owns the fleet', () => {
   test('stack-wide tags do not reach the state parameters (an update would reset the live color)', () => {
     const app = new App();
     const stack = new Stack(app, 'Web', { env: { account: ACCOUNT, region: 'us-east-1' } });
-    new BlueGreenEfsDeploy(stack, 'Shop', { releaseName: 'shop-web', source: PipelineSource.s3({ bucket: new s3.Bucket(stack, 'B'), objectKey: 'a.zip' }) });
+    new BlueGreenEfsDeploy(stack, 'Shop', { releaseName: 'shop-web', source: PipelineSource.s3({ bucket: new s3.Bucket(stack, 'B'), objectKey: 'a.zip' }), allowPlaintextHttp: true });
     Tags.of(stack).add('team', 'web');
     const parameters = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter'));
     expect(parameters).toHaveLength(2);
@@ -259,17 +284,6 @@ describe('BlueGreenEfsDeploy options', () => {
     expect(stages[2].Actions[0].InputArtifacts).toEqual([{ Name: 'Content' }]);
   });
 
-  test('HTTPS with a certificate redirects HTTP', () => {
-    const app = new App();
-    const stack = new Stack(app, 'Web', { env: { account: ACCOUNT, region: 'us-east-1' } });
-    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/abc`);
-    new BlueGreenEfsDeploy(stack, 'Shop', { releaseName: 'shop-web', source: PipelineSource.s3({ bucket: new s3.Bucket(stack, 'B'), objectKey: 'a.zip' }), certificate });
-    const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-      Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Port: '443', Protocol: 'HTTPS' }) })],
-    });
-  });
 
   test('without alarms there is no stop-on-alarm rollback', () => {
     const { template } = deploy({ defaultAlarms: false });
@@ -283,7 +297,7 @@ describe('BlueGreenEfsDeploy options', () => {
     const app = new App();
     const stack = new Stack(app, 'Web', { env: { account: ACCOUNT, region: 'us-east-1' } });
     const latency = cloudwatch.Alarm.fromAlarmName(stack, 'Latency', 'shop-latency');
-    new BlueGreenEfsDeploy(stack, 'Shop', { releaseName: 'shop-web', source: PipelineSource.s3({ bucket: new s3.Bucket(stack, 'B'), objectKey: 'a.zip' }), alarms: [latency] });
+    new BlueGreenEfsDeploy(stack, 'Shop', { releaseName: 'shop-web', source: PipelineSource.s3({ bucket: new s3.Bucket(stack, 'B'), objectKey: 'a.zip' }), alarms: [latency], allowPlaintextHttp: true });
     const group = resourceOfType(Template.fromStack(stack), 'Custom::Ec2BlueGreenDeploymentGroup');
     expect(group.Properties.AlarmNames).toHaveLength(3);
     expect(group.Properties.AlarmNames).toContain('shop-latency');
@@ -307,8 +321,142 @@ describe('BlueGreenEfsDeploy options', () => {
   test('a default release name is derived from the construct path', () => {
     const app = new App();
     const stack = new Stack(app, 'Web', { env: { account: ACCOUNT, region: 'us-east-1' } });
-    const web = new BlueGreenEfsDeploy(stack, 'Shop', { source: PipelineSource.s3({ bucket: new s3.Bucket(stack, 'B'), objectKey: 'a.zip' }) });
+    const web = new BlueGreenEfsDeploy(stack, 'Shop', { source: PipelineSource.s3({ bucket: new s3.Bucket(stack, 'B'), objectKey: 'a.zip' }), allowPlaintextHttp: true });
     expect(web.pipelineName).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]*-release$/);
     expect(web.deploymentGroupName).toMatch(/-bluegreen$/);
+  });
+});
+
+describe('BlueGreenEfsDeploy serves plain HTTP to the internet only when told to', () => {
+  const worldIngress = (rule: any) => rule.CidrIp === '0.0.0.0/0' || rule.CidrIpv6 === '::/0';
+
+  test('an internet-facing fleet without a certificate is refused unless allowPlaintextHttp is set', () => {
+    const error = synthErrorOf(() => deploy({ allowPlaintextHttp: undefined }));
+    expect(error).toMatch(/^\[Web\/Shop\] invalid configuration:/);
+    expect(error).toMatch(/certificate = undefined: an internet-facing load balancer without a certificate serves plain HTTP to the internet\. Fix: give certificate \(an ACM certificate\) to serve HTTPS, set internetFacing: false, or set allowPlaintextHttp: true to serve plain HTTP on purpose/);
+  });
+
+  test('a certificate and allowPlaintextHttp together are refused: HTTP only redirects to HTTPS then', () => {
+    const error = synthErrorOf(() => deploy((stack) => ({ certificate: certificateOf(stack), allowPlaintextHttp: true })));
+    expect(error).toMatch(/^\[Web\/Shop\] invalid configuration:/);
+    expect(error).toMatch(/allowPlaintextHttp = true: with a certificate, port 80 only redirects to HTTPS\. Fix: drop allowPlaintextHttp, or drop certificate to serve plain HTTP/);
+  });
+
+  test('with a certificate: HTTPS on 443 with a TLS 1.2+ policy, and port 80 redirects to it', () => {
+    const { template } = deploy((stack) => ({ certificate: certificateOf(stack), allowPlaintextHttp: undefined }));
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443, Protocol: 'HTTPS', SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Port: '443', Protocol: 'HTTPS' }) })],
+    });
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 2);
+  });
+
+  test('allowPlaintextHttp: HTTP on port 80, open to the internet, and nothing on 443', () => {
+    const { template } = deploy({ allowPlaintextHttp: true });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    expect(ingressRules(template).filter(worldIngress).map((r) => r.FromPort)).toEqual([80]);
+  });
+
+  test('an internal fleet needs no certificate, and its load balancer admits only the VPC, never 0.0.0.0/0', () => {
+    const { template } = deploy({ internetFacing: false, allowPlaintextHttp: undefined });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+    const rules = ingressRules(template);
+    expect(rules.filter(worldIngress)).toEqual([]);
+    const byAddress = rules.filter((r) => r.CidrIp !== undefined || r.CidrIpv6 !== undefined);
+    expect(byAddress).toEqual([expect.objectContaining({ CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^ShopVpc/), 'CidrBlock'] }, IpProtocol: 'tcp', FromPort: 80, ToPort: 80 })]);
+  });
+
+  test('an internal fleet in an imported VPC without its CIDR is refused: the listener would not know whom to admit', () => {
+    const error = synthErrorOf(() => deploy((stack) => ({
+      internetFacing: false,
+      allowPlaintextHttp: undefined,
+      vpc: ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['us-east-1a', 'us-east-1b'],
+        privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
+      }),
+    })));
+    expect(error).toMatch(/^\[Web\/Shop\] invalid configuration:/);
+    expect(error).toMatch(/vpc = "vpc-0123456789abcdef0": an internal load balancer admits the VPC's own addresses, and this imported VPC does not say its CIDR block\. Fix: give vpcCidrBlock to Vpc\.fromVpcAttributes, or use Vpc\.fromLookup/);
+  });
+
+  test('an internal fleet with a certificate: HTTPS and the redirect, both only from the VPC', () => {
+    const { template } = deploy((stack) => ({ internetFacing: false, certificate: certificateOf(stack), allowPlaintextHttp: undefined }));
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 2);
+    const rules = ingressRules(template);
+    expect(rules.filter(worldIngress)).toEqual([]);
+    const fromVpc = rules.filter((r) => JSON.stringify(r.CidrIp ?? '').includes('CidrBlock')).map((r) => r.FromPort).sort();
+    expect(fromVpc).toEqual([443, 80]);
+  });
+});
+
+describe('BlueGreenEfsDeploy network and trust defaults', () => {
+  const { template } = deploy();
+
+  test('the VPC it creates assigns no public IP on launch, not even in its public subnets', () => {
+    const subnets = Object.values(template.findResources('AWS::EC2::Subnet'));
+    expect(subnets).toHaveLength(4);
+    expect(subnets.map((s: any) => s.Properties.MapPublicIpOnLaunch)).toEqual([false, false, false, false]);
+  });
+
+  test('the fleet runs in the private subnets', () => {
+    const group = resourceOfType(template, 'AWS::AutoScaling::AutoScalingGroup');
+    const privateSubnets = Object.entries(template.findResources('AWS::EC2::Subnet'))
+      .filter(([, s]: [string, any]) => s.Properties.Tags.some((t: any) => t.Key === 'aws-cdk:subnet-type' && t.Value === 'Private'))
+      .map(([id]) => ({ Ref: id }));
+    expect(group.Properties.VPCZoneIdentifier).toEqual(privateSubnets);
+  });
+
+  // https://docs.aws.amazon.com/codebuild/latest/userguide/cross-service-confused-deputy-prevention.html
+  test('CodeBuild assumes the build and publish roles only for its own project in this account', () => {
+    const { template: withBuild } = deploy({ contentBuild: { commands: ['npm run build'] } });
+    const trusts = serviceTrusts(withBuild, 'codebuild.amazonaws.com');
+    expect(trusts).toHaveLength(2);
+    const projectArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:codebuild:us-east-1:${ACCOUNT}:project/${name}`]] });
+    expect(trusts.map((t) => t.Condition)).toEqual(expect.arrayContaining([
+      { StringEquals: { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': projectArn('shop-web-release-build') } },
+      { StringEquals: { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': projectArn('shop-web-release-publish') } },
+    ]));
+    const projects = Object.values(withBuild.findResources('AWS::CodeBuild::Project')).map((p: any) => p.Properties.Name).sort();
+    expect(projects).toEqual(['shop-web-release-build', 'shop-web-release-publish']);
+  });
+
+  // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+  test('VPC Flow Logs assumes its role only for flow logs of this account', () => {
+    const [trust, ...others] = serviceTrusts(template, 'vpc-flow-logs.amazonaws.com');
+    expect(others).toEqual([]);
+    expect(trust.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:us-east-1:${ACCOUNT}:vpc-flow-log/*`]] } },
+    });
+  });
+
+  // CodePipeline does not document sending these keys, so they are required only when present.
+  test('CodePipeline assumes the pipeline role only for this pipeline of this account, when it names them', () => {
+    const [trust, ...others] = serviceTrusts(template, 'codepipeline.amazonaws.com');
+    expect(others).toEqual([]);
+    expect(trust.Condition).toEqual({
+      StringEqualsIfExists: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnEqualsIfExists: {
+        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codepipeline:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':shop-web-release']] },
+      },
+    });
+  });
+
+  test('a new release in the source bucket starts this pipeline', () => {
+    const rule = Object.values(template.findResources('AWS::Events::Rule'))
+      .find((r: any) => r.Properties.EventPattern.source?.includes('aws.s3')) as any;
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({
+      Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codepipeline:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':shop-web-release']] },
+    })]);
+  });
+
+  test('CodeDeploy assumes its service role only for this account', () => {
+    const [trust, ...others] = serviceTrusts(template, 'codedeploy.amazonaws.com');
+    expect(others).toEqual([]);
+    expect(trust.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
   });
 });

@@ -3,7 +3,7 @@
  * each problem spelled out (the construct tests reach them only through synth).
  */
 import { MAX_BLUE_GREEN_WAIT_MINUTES, MAX_HOOK_TIMEOUT_SECONDS } from '../src/blue-green-efs-deploy/codedeploy-limits';
-import { autoRollbackEvents, MAX_RELEASE_NAME_LENGTH, ReleaseSettings, releaseSettingsProblems } from '../src/blue-green-efs-deploy/release-settings';
+import { autoRollbackEvents, listenerProblems, MAX_RELEASE_NAME_LENGTH, ReleaseSettings, releaseSettingsProblems } from '../src/blue-green-efs-deploy/release-settings';
 
 const valid: ReleaseSettings = {
   releaseName: 'shop-web',
@@ -135,4 +135,32 @@ test.each([[['eu-west-1a', 'eu-west-1a']], [['eu-west-1a']], [[]]])('instance zo
     reason: 'the fleet and the EFS mount targets need subnets in at least two availability zones, or one zone outage takes the site down',
     fix: 'select subnets in two or more AZs (for example a VPC with maxAzs: 2)',
   }]);
+});
+
+describe('listener: plain HTTP reaches the internet only on purpose', () => {
+  const noCertificate = {
+    property: 'certificate',
+    value: undefined,
+    reason: 'an internet-facing load balancer without a certificate serves plain HTTP to the internet',
+    fix: 'give certificate (an ACM certificate) to serve HTTPS, set internetFacing: false, or set allowPlaintextHttp: true to serve plain HTTP on purpose',
+  };
+  const flagWithCertificate = {
+    property: 'allowPlaintextHttp',
+    value: true,
+    reason: 'with a certificate, port 80 only redirects to HTTPS',
+    fix: 'drop allowPlaintextHttp, or drop certificate to serve plain HTTP',
+  };
+  test.each([
+    // internetFacing, hasCertificate, allowPlaintextHttp, problems
+    [true, false, false, [noCertificate]],
+    [true, false, true, []],
+    [true, true, false, []],
+    [true, true, true, [flagWithCertificate]],
+    [false, false, false, []],
+    [false, false, true, []],
+    [false, true, false, []],
+    [false, true, true, [flagWithCertificate]],
+  ])('internetFacing %p, certificate %p, allowPlaintextHttp %p', (internetFacing, hasCertificate, allowPlaintextHttp, problems) => {
+    expect(listenerProblems({ internetFacing, hasCertificate, allowPlaintextHttp })).toEqual(problems);
+  });
 });

@@ -104,6 +104,9 @@ def build_app(outdir=None) -> App:
         health_check_path="/health.html",
         termination_wait_time=Duration.minutes(120),
         hook_commands=BlueGreenHookCommands(after_install=["systemctl reload nginx"]),
+        # An example without a domain: plain HTTP on purpose. A real site passes
+        # certificate= (an ACM certificate) instead: HTTPS, and HTTP redirects.
+        allow_plaintext_http=True,
     )
 
     # Target accounts: the action role and the CloudFormation execution role.

@@ -120,8 +120,24 @@ export interface BlueGreenEfsDeployProps {
   /** Path the load balancer and the ValidateService hook check; must start with '/'. @default '/' */
   readonly healthCheckPath?: string;
 
-  /** Serve HTTPS on 443 with this certificate (HTTP on 80 then redirects). @default - HTTP on port 80 */
+  /**
+   * Serve HTTPS on 443 with this certificate (TLS 1.2 or 1.3 only; HTTP on 80
+   * then redirects to it). An internet-facing fleet needs one, or
+   * `allowPlaintextHttp: true`.
+   *
+   * @default - none: plain HTTP on port 80, refused for an internet-facing fleet unless `allowPlaintextHttp` is set
+   */
   readonly certificate?: acm.ICertificate;
+
+  /**
+   * Serve plain HTTP on port 80 to the internet, without a certificate. An
+   * internet-facing fleet must either have a `certificate` or set this on
+   * purpose (a demo, or TLS ended in front of the load balancer); a fleet
+   * that is not internet-facing may serve HTTP inside its VPC without it.
+   *
+   * @default false
+   */
+  readonly allowPlaintextHttp?: boolean;
 
   /** How long the previous fleet is kept after a release, for instant rollback (at most 2,880 minutes). @default Duration.minutes(60) */
   readonly terminationWaitTime?: Duration;

@@ -17,7 +17,7 @@ import { ReleaseInbox } from './private/release-inbox';
 import { ReleasePipeline } from './private/release-pipeline';
 import { WebFleet } from './private/web-fleet';
 import { HookEvent, ReleaseBundleOptions } from './release-bundle';
-import { ReleaseSettings, releaseSettingsProblems } from './release-settings';
+import { listenerProblems, ReleaseSettings, releaseSettingsProblems } from './release-settings';
 import { contractProblems } from '../shared/contract-problems';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { createAccessLogsBucket } from '../shared/server-access-logs';
@@ -37,8 +37,13 @@ const WEB_ROOT = '/var/www/current';
  * The live color changes only when CodeDeploy reports a release succeeded; a
  * publish never writes into the live color, and a rollback leaves it untouched.
  *
+ * An internet-facing fleet serves HTTPS with a `certificate` (HTTP redirects
+ * to it); plain HTTP to the internet needs `allowPlaintextHttp: true`. An
+ * internal fleet (`internetFacing: false`) admits only its VPC.
+ *
  * @example
  * import { App, Duration, Stack } from 'aws-cdk-lib';
+ * import * as acm from 'aws-cdk-lib/aws-certificatemanager';
  * import * as s3 from 'aws-cdk-lib/aws-s3';
  * import { BlueGreenEfsDeploy, PipelineSource } from 'cdk-cross-account-cicd';
  *
@@ -46,9 +51,11 @@ const WEB_ROOT = '/var/www/current';
  * // (offline synth reads them from the `availability-zones:...` context).
  * const stack = new Stack(new App(), 'Web', { env: { account: '222222222222', region: 'us-east-1' } });
  * declare const releases: s3.IBucket;
+ * declare const certificate: acm.ICertificate;
  * new BlueGreenEfsDeploy(stack, 'MarketingSite', {
  *   releaseName: 'shop-web',
  *   source: PipelineSource.s3({ bucket: releases, objectKey: 'web/site.zip' }),
+ *   certificate,
  *   contentBuild: { commands: ['npm ci', 'npm run build'], outputDirectory: 'dist' },
  *   healthCheckPath: '/health.html',
  *   terminationWaitTime: Duration.minutes(120),
@@ -87,7 +94,13 @@ export class BlueGreenEfsDeploy extends Construct {
     this.vpc = props.vpc ?? this.createVpc();
     const instanceSubnets = props.instanceSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const settings = this.settings(props, instanceSubnets);
-    throwIfProblems(this, [...releaseSettingsProblems(settings), ...sourceProblems(props)]);
+    const internetFacing = props.internetFacing ?? true;
+    throwIfProblems(this, [
+      ...releaseSettingsProblems(settings),
+      ...listenerProblems({ internetFacing, hasCertificate: props.certificate !== undefined, allowPlaintextHttp: props.allowPlaintextHttp ?? false }),
+      ...(internetFacing ? [] : vpcCidrProblems(this.vpc)),
+      ...sourceProblems(props),
+    ]);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const colors = new ColorFileSystem(this, 'Content', { vpc: this.vpc, subnets: instanceSubnets, removalPolicy });
@@ -114,7 +127,7 @@ export class BlueGreenEfsDeploy extends Construct {
       vpc: this.vpc,
       instanceSubnets,
       loadBalancerSubnets: props.loadBalancerSubnets,
-      internetFacing: props.internetFacing ?? true,
+      internetFacing,
       instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.SMALL),
       machineImage: props.machineImage ?? ec2.MachineImage.latestAmazonLinux2023(),
       minCapacity: settings.minCapacity,
@@ -159,6 +172,8 @@ export class BlueGreenEfsDeploy extends Construct {
       targetGroup: fleet.targetGroup,
       listener: fleet.listener,
       instanceRole: fleet.instanceRole,
+      launchTemplate: fleet.launchTemplate,
+      instanceSubnetIds: this.vpc.selectSubnets(instanceSubnets).subnetIds,
       deploymentConfig,
       terminationWaitMinutes: settings.terminationWaitMinutes,
       alarms: this.rollbackAlarms,
@@ -199,11 +214,25 @@ export class BlueGreenEfsDeploy extends Construct {
       maxAzs: 2,
       natGateways: 1,
       subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // The public subnets hold the NAT gateway and the load balancer, which
+        // get their addresses explicitly; nothing launched there gets a public IP.
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
       ],
     });
-    vpc.addFlowLog('FlowLogs');
+    // Flow Logs assumes the role only for flow logs of this account:
+    // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+    const stack = Stack.of(this);
+    const flowLogsRole = new iam.Role(vpc, 'FlowLogsRole', {
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' }) },
+        },
+      }),
+      description: 'Publishes the flow logs of the web tier VPC',
+    });
+    vpc.addFlowLog('FlowLogs', { destination: ec2.FlowLogDestination.toCloudWatchLogs(undefined, flowLogsRole) });
     return vpc;
   }
 
@@ -241,6 +270,26 @@ export class BlueGreenEfsDeploy extends Construct {
       validateTimeoutSeconds: settings.validateTimeoutSeconds,
       hookCommands: Object.fromEntries(Object.entries(hookCommands).filter(([, commands]) => commands?.length)),
     };
+  }
+}
+
+/** An internal load balancer admits its VPC's addresses, so it needs the VPC's CIDR block. */
+function vpcCidrProblems(vpc: ec2.IVpc): Problem[] {
+  if (hasCidrBlock(vpc)) return [];
+  return [{
+    property: 'vpc',
+    value: vpc.vpcId,
+    reason: 'an internal load balancer admits the VPC\'s own addresses, and this imported VPC does not say its CIDR block',
+    fix: 'give vpcCidrBlock to Vpc.fromVpcAttributes, or use Vpc.fromLookup',
+  }];
+}
+
+/** aws-cdk-lib throws on reading the CIDR block of a VPC imported without one. */
+function hasCidrBlock(vpc: ec2.IVpc): boolean {
+  try {
+    return vpc.vpcCidrBlock !== undefined;
+  } catch {
+    return false;
   }
 }
 

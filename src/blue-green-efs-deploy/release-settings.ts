@@ -88,3 +88,35 @@ export function releaseSettingsProblems(s: ReleaseSettings): Problem[] {
   }
   return problems;
 }
+
+/** Who the load balancer serves, and how; plain values so the check stays pure. */
+export interface ListenerSettings {
+  readonly internetFacing: boolean;
+  readonly hasCertificate: boolean;
+  readonly allowPlaintextHttp: boolean;
+}
+
+/**
+ * Plain HTTP reaches the internet only when asked for: an internet-facing
+ * load balancer needs a certificate or `allowPlaintextHttp`, and the flag
+ * means nothing next to a certificate (port 80 then only redirects).
+ */
+export function listenerProblems(s: ListenerSettings): Problem[] {
+  if (s.hasCertificate && s.allowPlaintextHttp) {
+    return [{
+      property: 'allowPlaintextHttp',
+      value: true,
+      reason: 'with a certificate, port 80 only redirects to HTTPS',
+      fix: 'drop allowPlaintextHttp, or drop certificate to serve plain HTTP',
+    }];
+  }
+  if (s.internetFacing && !s.hasCertificate && !s.allowPlaintextHttp) {
+    return [{
+      property: 'certificate',
+      value: undefined,
+      reason: 'an internet-facing load balancer without a certificate serves plain HTTP to the internet',
+      fix: 'give certificate (an ACM certificate) to serve HTTPS, set internetFacing: false, or set allowPlaintextHttp: true to serve plain HTTP on purpose',
+    }];
+  }
+  return [];
+}

@@ -106,6 +106,9 @@ new BlueGreenEfsDeploy(web, 'MarketingSite', {
   healthCheckPath: '/health.html',
   terminationWaitTime: Duration.minutes(120),
   hookCommands: { afterInstall: ['systemctl reload nginx'] },
+  // An example without a domain: plain HTTP on purpose. A real site passes
+  // `certificate` (an ACM certificate) instead: HTTPS, and HTTP redirects.
+  allowPlaintextHttp: true,
 });
 
 // Target accounts: the action role and the CloudFormation execution role.

@@ -1,7 +1,8 @@
-import { Aws, CustomResource, Duration } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -22,6 +23,10 @@ export interface BlueGreenDeploymentGroupProps {
   /** CodeDeploy wants the target group in use by a load balancer when the group is created. */
   readonly listener: elbv2.ApplicationListener;
   readonly instanceRole: iam.IRole;
+  /** The fleet's launch template: CodeDeploy's copies launch from it. */
+  readonly launchTemplate: ec2.LaunchTemplate;
+  /** Subnets the fleet (and so each copy) launches into. */
+  readonly instanceSubnetIds: string[];
   readonly deploymentConfig: codedeploy.IServerDeploymentConfig;
   readonly terminationWaitMinutes: number;
   readonly alarms: cloudwatch.IAlarm[];
@@ -76,11 +81,8 @@ export class BlueGreenDeploymentGroup extends Construct {
       'autoscaling:PutNotificationConfiguration', 'autoscaling:PutWarmPool',
     ], fleetGroupArns);
     allow('MoveTraffic', ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'], [props.targetGroup.targetGroupArn]);
-    // Creating the copy checks that the caller could launch the template's instances and pass their role.
-    allow('LaunchFleetCopies', ['ec2:RunInstances'], ['*']);
-    allow('TagFleetCopies', ['ec2:CreateTags'], ['*'], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
+    this.allowFleetLaunches(props);
     allow('RetireOldInstances', ['ec2:TerminateInstances'], ['*'], { StringEquals: { [`ec2:ResourceTag/${FLEET_TAG}`]: props.releaseName } });
-    allow('PassInstanceRole', ['iam:PassRole'], [props.instanceRole.roleArn], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
 
     const handler = new DeploymentGroupFunction(this, 'Handler', {
       description: 'Creates, updates and deletes an EC2 blue/green CodeDeploy deployment group across fleet swaps',
@@ -152,13 +154,63 @@ export class BlueGreenDeploymentGroup extends Construct {
     this.suppressNagFindings(handler, handlerPolicy, provider);
   }
 
+  /**
+   * What creating a copy of the fleet needs: CodeDeploy creates the copy with
+   * CreateAutoScalingGroup from the fleet's launch template, and Auto Scaling
+   * checks then that the caller may run the template's instances, tag them at
+   * launch and pass their role
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-api-permissions.html,
+   * https://docs.aws.amazon.com/codedeploy/latest/userguide/getting-started-create-service-role.html).
+   * The instances themselves are launched by Auto Scaling's service-linked
+   * role, not by this one
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html).
+   *
+   * So this role may launch only from the fleet's template, only into the
+   * fleet's subnets, only instances and volumes tagged as the fleet's (the
+   * template tags both), tag only at launch, and pass only the instance role
+   * to EC2 (resource-level permissions of RunInstances:
+   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ExamplePolicies_EC2.html#iam-example-runinstances).
+   *
+   * Only a deployment can show which of these request attributes Auto
+   * Scaling's check presents (the launch template, the subnets, the request
+   * tags): IAM simulations prove the policy, not the check's request.
+   */
+  private allowFleetLaunches(props: BlueGreenDeploymentGroupProps): void {
+    const stack = Stack.of(this);
+    const ec2Arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ec2', resource, resourceName });
+    // A template of this stack always has an id.
+    const launchTemplateArn = ec2Arn('launch-template', props.launchTemplate.launchTemplateId!);
+    const fromTheTemplate = { ArnEquals: { 'ec2:LaunchTemplate': launchTemplateArn } };
+    const taggedAsTheFleet = { [`aws:RequestTag/${FLEET_TAG}`]: props.releaseName };
+    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      this.serviceRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+
+    allow('LaunchFromTheFleetTemplate', ['ec2:RunInstances'], [launchTemplateArn]);
+    allow('LaunchIntoTheFleetSubnets', ['ec2:RunInstances'], props.instanceSubnetIds.map((id) => ec2Arn('subnet', id)), fromTheTemplate);
+    // The AMI, security group and network interface come from the template
+    // (the AMI of `latestAmazonLinux2023` changes with each release of it).
+    allow('LaunchWithTheTemplateResources', ['ec2:RunInstances'], [
+      stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' }),
+      ec2Arn('security-group', '*'),
+      ec2Arn('network-interface', '*'),
+    ], fromTheTemplate);
+    allow('LaunchOnlyFleetTaggedInstances', ['ec2:RunInstances'], [ec2Arn('instance', '*'), ec2Arn('volume', '*')],
+      { ...fromTheTemplate, StringEquals: taggedAsTheFleet });
+    allow('TagOnlyFleetLaunches', ['ec2:CreateTags'], [ec2Arn('instance', '*'), ec2Arn('volume', '*')],
+      { StringEquals: { 'ec2:CreateAction': 'RunInstances', ...taggedAsTheFleet } });
+    allow('PassInstanceRole', ['iam:PassRole'], [props.instanceRole.roleArn], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+  }
+
   private suppressNagFindings(handler: DeploymentGroupFunction, handlerPolicy: iam.Policy, provider: cr.Provider): void {
     suppressOnDefaultPolicy(this.serviceRole, [{
       id: 'AwsSolutions-IAM5',
-      reason: 'CodeDeploy service role: Describe calls and ec2:RunInstances have no resource-level scoping that survives the fleet copy; Auto Scaling writes are limited to this fleet and its CodeDeploy_<group>_d-* copies, CreateTags to launches, TerminateInstances to instances tagged with this fleet.',
+      reason: 'CodeDeploy service role: Describe calls have no resource-level scoping, and TerminateInstances is limited to instances tagged with this fleet; '
+        + 'Auto Scaling writes are limited to this fleet and its CodeDeploy_<group>_d-* copies; the instances, volumes, network interfaces, security groups and AMI '
+        + 'of a launch are allowed only from the fleet\'s launch template (instances and volumes only with the fleet tag), and CreateTags only at launch with the fleet tag.',
       appliesTo: [
         'Resource::*',
         { regex: `/^Resource::arn:${ANY_PARTITION}:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:\\*:autoScalingGroupName\\/.*$/` },
+        { regex: `/^Resource::arn:${ANY_PARTITION}:ec2:[^:]*:[^:]*:(instance|volume|network-interface|security-group|image)\\/\\*$/` },
       ],
     }]);
     addNagSuppressions(handlerPolicy, [{

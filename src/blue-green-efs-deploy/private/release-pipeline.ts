@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -80,20 +80,29 @@ export class ReleasePipeline extends Construct {
       loggedBucketArn: this.artifactBucket.bucketArn, prefix: 'artifacts/', givenByUser: false, warningId: 'cdkx:releaseArtifactLogs',
     });
 
-    const pipelineArn = pipelineArnOf(props.pipelineName);
+    // CodePipeline's documentation does not say that it sends aws:SourceAccount
+    // or aws:SourceArn when it assumes its service role, and a plain condition
+    // on an absent key denies every run; the IfExists forms refuse a request
+    // made for another account or pipeline and keep this one working.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
     this.pipelineRole = new iam.Role(this, 'PipelineRole', {
-      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com', {
+        conditions: {
+          StringEqualsIfExists: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnEqualsIfExists: { 'aws:SourceArn': pipelineArnOf(props.pipelineName) },
+        },
+      }),
       description: `Runs the release pipeline ${props.pipelineName}`,
     });
     this.artifactBucket.grantReadWrite(this.pipelineRole);
 
-    const source = props.source._render(this, this.pipelineRole, pipelineArn);
+    const source = props.source._render(this, this.pipelineRole, props.pipelineName);
     const stages: codepipeline.CfnPipeline.StageDeclarationProperty[] = [{ name: 'Source', actions: [source.action] }];
 
     let contentArtifact = SOURCE_ARTIFACT;
     let contentDirectory = props.contentDirectory;
     if (props.contentBuild) {
-      this.buildProject = this.createBuildProject(props.contentBuild);
+      this.buildProject = this.createBuildProject(props.contentBuild, `${props.pipelineName}-build`);
       stages.push({ name: 'Build', actions: [this.codeBuildAction('Build', this.buildProject, SOURCE_ARTIFACT, CONTENT_ARTIFACT, 1)] });
       contentArtifact = CONTENT_ARTIFACT;
       contentDirectory = '.';
@@ -163,8 +172,10 @@ export class ReleasePipeline extends Construct {
     };
   }
 
-  private createBuildProject(build: ContentBuildOptions): codebuild.PipelineProject {
+  private createBuildProject(build: ContentBuildOptions, projectName: string): codebuild.PipelineProject {
     const project = new codebuild.PipelineProject(this, 'Build', {
+      projectName,
+      role: this.projectRole('BuildRole', projectName, 'Builds the content of a release (runs the user\'s build commands)'),
       description: 'Builds the content of a release',
       encryptionKey: this.artifactKey,
       environment: { buildImage: build.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
@@ -200,7 +211,10 @@ export class ReleasePipeline extends Construct {
     props.colors.fileSystem.connections.allowFrom(securityGroup, ec2.Port.tcp(2049), 'Release publishing build');
     securityGroup.connections.allowTo(props.colors.fileSystem, ec2.Port.tcp(2049), 'Mount the idle color');
 
+    const projectName = `${props.pipelineName}-publish`;
     const project = new codebuild.PipelineProject(this, 'Publish', {
+      projectName,
+      role: this.projectRole('PublishRole', projectName, 'Publishes releases into the idle color and writes the CodeDeploy bundle'),
       description: 'Publishes a release into the idle color on EFS and writes the CodeDeploy bundle',
       encryptionKey: this.artifactKey,
       vpc: props.vpc,
@@ -260,6 +274,27 @@ export class ReleasePipeline extends Construct {
     }));
     props.colors.allowPublish(project.role as iam.IRole);
     return project;
+  }
+
+  /**
+   * The service role of one project, which CodeBuild assumes only for that
+   * project of this account (named, so the trust can name it without a
+   * reference cycle):
+   * https://docs.aws.amazon.com/codebuild/latest/userguide/cross-service-confused-deputy-prevention.html
+   */
+  private projectRole(id: string, projectName: string, description: string): iam.Role {
+    const stack = Stack.of(this);
+    return new iam.Role(this, id, {
+      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': stack.account,
+            'aws:SourceArn': stack.formatArn({ service: 'codebuild', resource: 'project', resourceName: projectName }),
+          },
+        },
+      }),
+      description,
+    });
   }
 
   private grantDeploy(props: ReleasePipelineProps): void {

@@ -135,21 +135,34 @@ export class WebFleet extends Construct {
       },
     });
 
+    // An internet-facing listener is open to the world (plain HTTP only when
+    // the construct's checks let it through); an internal one admits the VPC
+    // only, and more peers through `loadBalancer.connections.allowFrom`.
+    const open = props.internetFacing;
     if (props.certificate) {
       this.listener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [props.certificate],
+        // TLS 1.3 and 1.2 only:
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         defaultTargetGroups: [this.targetGroup],
+        open,
       });
-      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443, open });
     } else {
       this.listener = this.loadBalancer.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
         defaultTargetGroups: [this.targetGroup],
+        open,
       });
+    }
+    if (!open) {
+      for (const port of props.certificate ? [443, 80] : [80]) {
+        albSecurityGroup.addIngressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(port), `Clients inside the VPC on port ${port}`);
+      }
     }
 
     suppressOnDefaultPolicy(this.instanceRole, [{
@@ -161,10 +174,12 @@ export class WebFleet extends Construct {
       id: 'AwsSolutions-AS3',
       reason: 'CodeDeploy replaces this group with a copy on every release, so notifications configured here would stop after the first one; release events come from CodeDeploy instead.',
     }]);
-    if (!props.certificate) {
+    if (open) {
       addNagSuppressions(albSecurityGroup, [{
         id: 'AwsSolutions-EC23',
-        reason: 'A public web tier accepts HTTP from anywhere on the listener port; give a certificate to serve HTTPS.',
+        reason: props.certificate
+          ? 'A public web tier accepts HTTPS from anywhere, and HTTP only to redirect it to HTTPS.'
+          : 'A public web tier serving plain HTTP from anywhere, which its user asked for with allowPlaintextHttp.',
       }]);
     }
   }

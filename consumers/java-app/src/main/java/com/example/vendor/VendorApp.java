@@ -151,6 +151,9 @@ public final class VendorApp {
                 .hookCommands(BlueGreenHookCommands.builder()
                         .afterInstall(List.of("systemctl reload nginx"))
                         .build())
+                // An example without a domain: plain HTTP on purpose. A real site passes
+                // .certificate(...) (an ACM certificate) instead: HTTPS, and HTTP redirects.
+                .allowPlaintextHttp(true)
                 .build();
 
         // Target accounts: the action role and the CloudFormation execution role.
