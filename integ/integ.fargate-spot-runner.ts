@@ -3,9 +3,13 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { checkWithNag, INTEG_TOOLING_ACCOUNT, newIntegApp } from './integ-environment';
 import { CapacityStrategy, FargateSpotRunner } from '../src';
+import { letLogsUseKey } from '../src/fargate-spot-runner/private/log-encryption';
 
 /**
  * A FargateSpotRunner running a small shell job under the checkpoint wrapper
@@ -17,10 +21,37 @@ import { CapacityStrategy, FargateSpotRunner } from '../src';
  */
 export function buildFargateSpotRunnerIntegApp(app: App = newIntegApp()): { app: App; stacks: Stack[] } {
   const stack = new Stack(app, 'cdkx-integ-fargate-spot-runner', { env: { account: INTEG_TOOLING_ACCOUNT, region: 'us-east-1' } });
+  // The jobs run in the private subnets behind the NAT gateway. The public
+  // subnets hold only the NAT gateway, whose address is an Elastic IP, so
+  // they need not hand out public IPs; a task given assignPublicIp asks for
+  // its own in its awsvpc configuration, whatever the subnet's setting.
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     maxAzs: 2,
     natGateways: 1,
-    flowLogs: { all: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+    subnetConfiguration: [
+      { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
+      { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    ],
+  });
+  // Rejected traffic, into a log group encrypted with its own key (as the runner's are).
+  const flowLogsName = '/cdkx-integ/fargate-spot-runner/vpc-flow-logs';
+  const flowLogsKey = new kms.Key(stack, 'FlowLogsKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+  letLogsUseKey(stack, flowLogsKey, [flowLogsName], 'CloudWatchLogsEncryptsTheFlowLogs');
+  const flowLogs = new logs.LogGroup(stack, 'FlowLogs', {
+    logGroupName: flowLogsName, encryptionKey: flowLogsKey, retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY,
+  });
+  // Flow Logs assumes the role only for flow logs of this account:
+  // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+  const flowLogsRole = new iam.Role(stack, 'FlowLogsRole', {
+    assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com').withConditions({
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' }) },
+    }),
+    description: 'Publishes the flow logs of the integ VPC',
+  });
+  vpc.addFlowLog('all', {
+    trafficType: ec2.FlowLogTrafficType.REJECT,
+    destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogsRole),
   });
   // Explicit names: the assertions stack reads them across environments.
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, clusterName: 'cdkx-integ-jobs', containerInsightsV2: ecs.ContainerInsights.ENABLED });

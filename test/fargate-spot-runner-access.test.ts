@@ -5,7 +5,9 @@
  *   assume it; it may start and watch this state machine's executions only;
  * - the task role reads and writes only the checkpoints/ prefix of its bucket;
  * - no other principal of the account (even one allowed s3:* on every bucket)
- *   can read or write checkpoints.
+ *   can read or write checkpoints;
+ * - AWS services assume the runner's roles only on behalf of resources of
+ *   this account (aws:SourceAccount, aws:SourceArn).
  *
  * Every denial has a control request that differs in one respect and is
  * allowed, so a request refused for an unrelated reason cannot pass as proof.
@@ -16,6 +18,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
@@ -80,6 +83,7 @@ function build() {
     vpc,
     image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/alpine:3'),
     externalCi: { repository: 'acme/shop', branch: 'main' },
+    schedule: events.Schedule.cron({ hour: '3', minute: '0' }),
   });
   // A second runner (another state machine, another checkpoint bucket) the first one's roles must not reach.
   const other = new FargateSpotRunner(stack, 'OtherRunner', { vpc, image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/alpine:3') });
@@ -190,7 +194,7 @@ describe('FargateSpotRunner access', () => {
 
     test('no role of the runners has a wildcard action', () => {
       const roles = model.assembly.roles.filter((r) => /^(Other)?Runner/.test(r.source.logicalId));
-      expect(roles).toHaveLength(7); // task, execution, state machine roles of both runners, and the CI role
+      expect(roles).toHaveLength(8); // task, execution, state machine roles of both runners, the CI role and the schedule role
       const statements = roles.flatMap((r) => r.identityPolicies).flatMap((p) => [].concat(p.document.Statement));
       expect(statements.flatMap((s: any) => wildcardActions(s))).toEqual([]);
     });
@@ -240,6 +244,48 @@ describe('FargateSpotRunner access', () => {
 
     test('even the task role cannot read without TLS', async () => {
       await model.expectDecision({ principal: taskRole, action: 's3:GetObject', resource: state(), secureTransport: false }, 'ExplicitlyDenied');
+    });
+  });
+
+  describe('AWS services assume the runner roles only for resources of this account', () => {
+    const scheduleRole = model.role(ACCOUNT, /^Jobs-RunnerScheduleRole/);
+    const stateMachineRole = model.role(ACCOUNT, /^Jobs-RunnerStateMachineRole/);
+
+    /** A service principal assuming `role` on behalf of `sourceArn` (trust policy only: services have no identity policies). */
+    async function serviceAssumes(service: string, role: ModelRole, sourceArn: string): Promise<Decision> {
+      const sourceAccount = sourceArn.split(':')[4];
+      const response = await runSimulation({
+        request: {
+          principal: service,
+          action: 'sts:AssumeRole',
+          resource: { resource: role.arn, accountId: ACCOUNT },
+          contextVariables: { 'aws:SourceAccount': sourceAccount, 'aws:SourceArn': sourceArn, 'aws:SecureTransport': 'true' },
+        },
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: role.trustPolicy,
+      }, { simulationMode: 'Strict' });
+      if (response.resultType !== 'single') throw new Error(`unexpected simulation result: ${JSON.stringify(response)}`);
+      expect(response.result.ignoredContextKeys ?? []).toEqual([]);
+      return response.overallResult;
+    }
+
+    test('Step Functions, for a state machine of this account; not for one of another account (confused deputy)', async () => {
+      expect(await serviceAssumes('states.amazonaws.com', stateMachineRole, machine)).toBe('Allowed');
+      expect(await serviceAssumes('states.amazonaws.com', stateMachineRole, machine.replace(`:${ACCOUNT}:`, `:${OUTSIDER}:`))).toBe('ImplicitlyDenied');
+    });
+
+    test('EventBridge, for a rule of this account; not for one of another account', async () => {
+      const rule = `arn:aws:events:${REGION}:${ACCOUNT}:rule/Jobs-RunnerSchedule-ABC123`;
+      expect(await serviceAssumes('events.amazonaws.com', scheduleRole, rule)).toBe('Allowed');
+      expect(await serviceAssumes('events.amazonaws.com', scheduleRole, rule.replace(`:${ACCOUNT}:`, `:${OUTSIDER}:`))).toBe('ImplicitlyDenied');
+    });
+
+    test('ECS, for a task of this account; not for one of another account', async () => {
+      const task = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/cluster/0123456789abcdef`;
+      expect(await serviceAssumes('ecs-tasks.amazonaws.com', taskRole, task)).toBe('Allowed');
+      expect(await serviceAssumes('ecs-tasks.amazonaws.com', taskRole, task.replace(`:${ACCOUNT}:`, `:${OUTSIDER}:`))).toBe('ImplicitlyDenied');
     });
   });
 });

@@ -194,6 +194,21 @@ export interface FargateSpotRunnerProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
+   * The KMS key that encrypts the job's and the state machine's log groups.
+   * A key of this app gets a key policy statement that lets CloudWatch Logs
+   * of the runner's region use it for these two log groups only
+   * (`kms:EncryptionContext:aws:logs:arn`). An imported key's policy cannot
+   * be changed here: it must already allow `logs.<region>.amazonaws.com` for
+   * the two log groups, which synth names in a warning.
+   *
+   * @default - the checkpoint key (`checkpointEncryptionKey`, or the key the
+   * runner creates) with `CheckpointEncryption.KMS`; with
+   * `CheckpointEncryption.S3_MANAGED`, no customer managed key (CloudWatch
+   * Logs' own encryption at rest)
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
    * Encryption of the checkpoint bucket.
    *
    * @default CheckpointEncryption.KMS
@@ -246,7 +261,9 @@ export interface FargateSpotRunnerProps {
 
   /**
    * Let CircleCI jobs of one project start and watch this runner's jobs (OIDC).
-   * IAM cannot pin CircleCI tokens to a branch: restrict the job with a context.
+   * Without `vcsOrigin`/`vcsRefs` every user and every branch of the project
+   * (and, with forked builds allowed, forks) may; pin them (see
+   * `CircleCiOidcTrust`).
    *
    * @default - no CircleCI role
    */

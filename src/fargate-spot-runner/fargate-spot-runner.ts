@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -17,6 +17,7 @@ import { CapacityStrategy } from './capacity-strategy';
 import { CheckpointEncryption, FargateSpotRunnerProps, RUNNER_DEFAULTS, runnerProblems } from './fargate-spot-runner-props';
 import { CheckpointBucket } from './private/checkpoint-bucket';
 import { createCircleCiRole, createExternalCiRole, EXTERNAL_CI_EXECUTION_ACTIONS } from './private/external-ci-role';
+import { describeLogsGrant, letLogsUseKey, logKeyRegionProblems } from './private/log-encryption';
 import { CHECKPOINT_PREFIX, runnerDefinition } from './private/state-machine-definition';
 import type { DeploymentAction } from '../cross-account-pipeline/deployment-kind';
 import { addNagSuppressions, ANY_PARTITION, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
@@ -76,7 +77,9 @@ const SFN_ECS_EVENTS_RULE = 'StepFunctionsGetEventsForECSTaskRule';
  *   (`externalCi`), or with `grantStartJobs`.
  *
  * Only the job's task role may read or write checkpoints, and only under
- * `checkpoints/`; tasks run in private subnets without a public IP by default.
+ * `checkpoints/`; tasks run in private subnets without a public IP by default;
+ * the log groups are encrypted with the checkpoint key (or `logEncryptionKey`);
+ * AWS services may assume the runner's roles only for resources of its account.
  *
  * @example
  * import { App, Duration, Stack } from 'aws-cdk-lib';
@@ -128,6 +131,8 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
   public readonly grantPrincipal: iam.IPrincipal;
   /** The job's log group. */
   public readonly logGroup: logs.ILogGroup;
+  /** The key of the job's and the state machine's log groups (see `logEncryptionKey`). */
+  public readonly logEncryptionKey?: kms.IKey;
   /** The checkpoint bucket; only the task role may read or write its objects. */
   public readonly checkpointBucket: s3.IBucket;
   /** The key of the checkpoint bucket (with `CheckpointEncryption.KMS`). */
@@ -144,6 +149,7 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
   public readonly capacity: CapacityStrategy;
 
   private readonly checkpoints: CheckpointBucket;
+  private scheduleRole?: iam.IRole;
 
   constructor(scope: Construct, id: string, props: FargateSpotRunnerProps) {
     super(scope, id);
@@ -191,7 +197,16 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
     this.grantPrincipal = taskRole;
     this.checkpoints.grantReadWriteCheckpoints(taskRole);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention, removalPolicy });
+    // Logs: encrypted with a customer managed key, under fixed names the key policy can name.
+    const logGroupNames = {
+      job: `/cdk-cross-account-cicd/fargate-spot-runner/${stack.stackName}-${this.node.addr}`,
+      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy small.
+      stateMachine: `/aws/vendedlogs/states/${stack.stackName}-${this.node.addr}`,
+    };
+    this.logEncryptionKey = this.encryptLogs(props, Object.values(logGroupNames));
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: logGroupNames.job, encryptionKey: this.logEncryptionKey, retention, removalPolicy,
+    });
     const arch = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
     const os = props.operatingSystemFamily ?? ecs.OperatingSystemFamily.LINUX;
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
@@ -242,13 +257,23 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
       checkpointBucketName: this.checkpointBucket.bucketName,
     });
     const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
-      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy small.
-      logGroupName: `/aws/vendedlogs/states/${stack.stackName}-${this.node.addr}`,
-      retention,
-      removalPolicy,
+      logGroupName: logGroupNames.stateMachine, encryptionKey: this.logEncryptionKey, retention, removalPolicy,
+    });
+    // Confused-deputy protection: only state machines of this account and region
+    // (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html).
+    // Naming the state machine's own ARN would reference the state machine, which
+    // references this role: a cycle. So the pattern covers the account's state
+    // machines; only a principal allowed iam:PassRole on this role can give it to one.
+    const stateMachineRole = new iam.Role(this, 'StateMachineRole', {
+      description: `Runs the jobs of ${this.node.path}`,
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      }),
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
+      role: stateMachineRole,
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
@@ -280,7 +305,7 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
     return new events.Rule(this, id, {
       description: `Starts a job of ${this.node.path}`,
       schedule,
-      targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject({}) })],
+      targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject({}), role: this.obtainScheduleRole() })],
     });
   }
 
@@ -347,6 +372,56 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
   /** The S3 URI under which each job's checkpoint lives (`<uri><jobId>/`). */
   public get checkpointsUri(): string {
     return this.checkpoints.checkpointsUri;
+  }
+
+  /**
+   * The role EventBridge starts scheduled jobs with, shared by the schedules.
+   * Confused-deputy protection: only rules of this account and region
+   * (aws:SourceAccount, and aws:SourceArn is the rule's ARN:
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
+   * Rules get generated names and reference this role, so the ARN pattern
+   * covers every rule of the account rather than name one (a cycle).
+   */
+  private obtainScheduleRole(): iam.IRole {
+    if (!this.scheduleRole) {
+      const stack = Stack.of(this);
+      this.scheduleRole = new iam.Role(this, 'ScheduleRole', {
+        description: `Starts scheduled jobs of ${this.node.path}`,
+        assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
+        }),
+      });
+    }
+    return this.scheduleRole;
+  }
+
+  /**
+   * The key of the log groups, with a key policy statement that lets
+   * CloudWatch Logs use it for them. The checkpoint key by default; a key the
+   * app cannot amend is refused when defaulted (deploy would fail) and
+   * accepted with a warning when given on purpose.
+   */
+  private encryptLogs(props: FargateSpotRunnerProps, logGroupNames: string[]): kms.IKey | undefined {
+    const key = props.logEncryptionKey ?? this.checkpointEncryptionKey;
+    if (!key) return undefined;
+    const property = props.logEncryptionKey ? 'logEncryptionKey' : 'checkpointEncryptionKey';
+    throwIfProblems(this, logKeyRegionProblems(this, key, property));
+    if (letLogsUseKey(this, key, logGroupNames)) return key;
+    const grant = describeLogsGrant(this, logGroupNames);
+    if (!props.logEncryptionKey) {
+      throwIfProblems(this, [{
+        property,
+        value: key.node.path,
+        reason: 'the runner encrypts its log groups with the checkpoint key by default, but this key is imported, '
+          + 'so the runner cannot add the key policy statement CloudWatch Logs needs',
+        fix: `pass the key as logEncryptionKey too once its policy allows ${grant}, `
+          + 'or give another key as logEncryptionKey, or drop checkpointEncryptionKey so the runner creates the key',
+      }]);
+    }
+    Annotations.of(this).addWarningV2('cdk-cross-account-cicd:logEncryptionKeyPolicyNotAdded',
+      `logEncryptionKey ${key.node.path} is imported: its key policy must allow ${grant}, or the log groups fail to deploy.`);
+    return key;
   }
 
   private createSecurityGroup(vpc: ec2.IVpc, httpsEgressOnly: boolean): ec2.SecurityGroup {

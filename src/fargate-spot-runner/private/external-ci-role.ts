@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { GITHUB_OIDC_ISSUER, GitHubOidcTrust, gitHubTrustStatement } from '../../tenant-deployment-role/github-oidc-trust';
-import { CircleCiOidcTrust, circleCiProviderArn, circleCiTrustStatement } from '../circleci-oidc-trust';
+import { CircleCiOidcTrust, circleCiProviderArn, circleCiTrustStatement, describeCircleCiPins } from '../circleci-oidc-trust';
 
 /**
  * A CI system's OIDC principal whose trust statement is given whole (pinned
@@ -34,10 +34,10 @@ export function createExternalCiRole(scope: Construct, id: string, trust: GitHub
     `Lets GitHub Actions of ${trust.repository} (${pin}) start and watch the runner's jobs`, stateMachine);
 }
 
-/** The same role for CircleCI jobs of one project. */
+/** The same role for CircleCI jobs of one project (and, when pinned, one repository and its given refs). */
 export function createCircleCiRole(scope: Construct, id: string, trust: CircleCiOidcTrust, stateMachine: sfn.IStateMachine): iam.Role {
   return createJobStarterRole(scope, id, new PinnedWebIdentityPrincipal(circleCiTrustStatement(trust), circleCiProviderArn(trust)),
-    `Lets CircleCI jobs of project ${trust.projectId} start and watch the runner's jobs`, stateMachine);
+    `Lets CircleCI jobs of project ${trust.projectId} (${describeCircleCiPins(trust)}) start and watch the runner's jobs`, stateMachine);
 }
 
 function createJobStarterRole(
