@@ -153,6 +153,11 @@ const cfnLint = project.addTask('cfn-lint', {
 });
 project.testTask.spawn(integVerify);
 project.testTask.spawn(cfnLint);
+const checkov = project.addTask('checkov', {
+  description: 'Checkov (pinned, installed into .venv/checkov when missing) over every integ template and a fresh demo cdk.out; fails on any finding not accepted with its reason in test/checkov-skips.txt, and on stale entries',
+  exec: 'bash scripts/checkov.sh',
+});
+project.testTask.spawn(checkov);
 
 // Mutation testing of the pure modules (no CDK constructs): StrykerJS with the jest
 // runner, configured in stryker.config.mjs. Incremental: the committed
