@@ -30,6 +30,7 @@ export default {
     'src/fargate-spot-runner/task-size.ts',
     'src/blue-green-efs-deploy/release-state.ts',
     'src/blue-green-efs-deploy/release-settings.ts',
+    'src/cross-account-pipeline/private/artifact-folder.ts',
     // codedeploy-limits.ts holds two numbers only, which Stryker does not mutate;
     // test/release-settings-mutants.test.ts pins them.
   ],
