@@ -366,7 +366,24 @@ describe('BlueGreenEfsDeploy serves plain HTTP to the internet only when told to
     const rules = ingressRules(template);
     expect(rules.filter(worldIngress)).toEqual([]);
     const byAddress = rules.filter((r) => r.CidrIp !== undefined || r.CidrIpv6 !== undefined);
-    expect(byAddress).toEqual([expect.objectContaining({ CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^ShopVpc/), 'CidrBlock'] }, IpProtocol: 'tcp', FromPort: 80, ToPort: 80 })]);
+    // The VPC the construct made: its range as a literal, which cdk-nag's EC23 can read.
+    template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
+    expect(byAddress).toEqual([expect.objectContaining({ CidrIp: '10.0.0.0/16', IpProtocol: 'tcp', FromPort: 80, ToPort: 80 })]);
+  });
+
+  test('an internal fleet in a VPC of yours admits its CIDR token, and says why cdk-nag cannot check it', () => {
+    const { template } = deploy((stack) => ({
+      internetFacing: false,
+      allowPlaintextHttp: undefined,
+      vpc: new ec2.Vpc(stack, 'Own', { maxAzs: 2 }),
+    }));
+    const rules = ingressRules(template).filter((r) => r.CidrIp !== undefined);
+    expect(rules).toEqual([expect.objectContaining({ CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^Own/), 'CidrBlock'] }, FromPort: 80 })]);
+    const groups = Object.values(template.findResources('AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: 'Load balancer of the web fleet' },
+    })) as any[];
+    const suppressed = groups.flatMap((g) => g.Metadata?.cdk_nag?.rules_to_suppress ?? []).map((r: any) => r.id).sort();
+    expect(suppressed).toEqual(['AwsSolutions-EC23', 'CdkNagValidationFailure']);
   });
 
   test('an internal fleet in an imported VPC without its CIDR is refused: the listener would not know whom to admit', () => {
@@ -388,7 +405,7 @@ describe('BlueGreenEfsDeploy serves plain HTTP to the internet only when told to
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 2);
     const rules = ingressRules(template);
     expect(rules.filter(worldIngress)).toEqual([]);
-    const fromVpc = rules.filter((r) => JSON.stringify(r.CidrIp ?? '').includes('CidrBlock')).map((r) => r.FromPort).sort();
+    const fromVpc = rules.filter((r) => r.CidrIp === '10.0.0.0/16').map((r) => r.FromPort).sort();
     expect(fromVpc).toEqual([443, 80]);
   });
 });
