@@ -11,7 +11,9 @@ import { BlueGreenEfsDeploy, PipelineSource } from '../src';
  * deployment group (custom resource) and the release pipeline. The assertions
  * check the deployment group CodeDeploy holds (blue/green, copy of the fleet,
  * rollback on failure, stop and alarms, the termination wait) and the initial
- * release state (blue live, so the first release publishes into green).
+ * release state (blue live, so the first release publishes into green). The
+ * fleet also mounts a shared directory read-write, and the content build
+ * selects its Node.js runtime.
  */
 export function buildBlueGreenEfsDeployIntegApp(app: App = newIntegApp()): { app: App; stacks: Stack[] } {
   const stack = new Stack(app, 'cdkx-integ-blue-green-efs-deploy', { env: { account: INTEG_TOOLING_ACCOUNT, region: 'us-east-1' } });
@@ -31,7 +33,9 @@ export function buildBlueGreenEfsDeployIntegApp(app: App = newIntegApp()): { app
     // Internal: a sandbox has no certificate for a public HTTPS listener, and
     // the load balancer then admits only the VPC.
     internetFacing: false,
-    contentBuild: { commands: ['mkdir -p public && cp -r site/. public/'], outputDirectory: 'public' },
+    contentBuild: { runtimeVersions: { nodejs: '20' }, commands: ['mkdir -p public && cp -r site/. public/'], outputDirectory: 'public' },
+    // Uploads and other run-time content: writable by the fleet, kept across releases and colors.
+    sharedDirectory: { mountPath: '/var/www/shared' },
     healthCheckPath: '/health.html',
     terminationWaitTime: Duration.minutes(30),
     removalPolicy: RemovalPolicy.DESTROY,

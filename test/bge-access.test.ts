@@ -7,7 +7,8 @@
  *   allow, an explicit deny in either wins). The fleet mounts `/app` read-only
  *   through the app access point; the publishing build mounts and writes only
  *   through the blue or green access point; nobody gets root access, no client
- *   gets in without TLS, and nobody but the publisher writes;
+ *   gets in without TLS, and nobody but the publisher writes, except the fleet
+ *   through the shared directory's access point, which the publisher may not use;
  * - the release state: only the live-color function writes `live`, only the
  *   publishing build writes `pending`;
  * - CodeDeploy's service role and the deployment-group handler only touch this
@@ -102,6 +103,7 @@ function deployed(stack: Stack, web: BlueGreenEfsDeploy, model: AccessModel) {
       app: accessPoint(colors.appAccessPoint),
       blue: accessPoint(colors.colorAccessPoints.blue),
       green: accessPoint(colors.colorAccessPoints.green),
+      shared: accessPoint(colors.sharedAccessPoint!),
     },
     liveParameter: parameterArn(ref(tracker.liveParameter)),
     pendingParameter: parameterArn(ref(tracker.pendingParameter)),
@@ -182,10 +184,10 @@ describe('BlueGreenEfsDeploy access', () => {
     await model.expectDecision(request, expected);
   });
 
-  test('the assembly has the file system with its three access points and the roles under test', () => {
+  test('the assembly has the file system with its four access points and the roles under test', () => {
     expect(d.fileSystem.arn).toMatch(new RegExp(`^arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/fs-[0-9a-f]{17}$`));
     expect(d.fileSystem.fileSystemPolicy).toBeDefined(); // otherwise EFS's default policy (full access) would apply
-    expect(Object.values(ap).map((a) => a.path)).toEqual(['/app', '/app/blue', '/app/green']);
+    expect(Object.values(ap).map((a) => a.path)).toEqual(['/app', '/app/blue', '/app/green', '/shared']);
     expect(model.accessPoint(d.fileSystem, '/app/blue').arn).toBe(ap.blue.arn);
     expect(d.liveParameter).toBe(`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cdkx/bluegreen/${RELEASE}/live`);
     expect(d.pendingParameter).toBe(`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cdkx/bluegreen/${RELEASE}/pending`);
@@ -200,6 +202,13 @@ describe('BlueGreenEfsDeploy access', () => {
         ['publish role: ClientWrite through the blue access point', client(d, roles.publish, 'ClientWrite', ap.blue.arn), 'Allowed'],
         ['publish role: ClientMount through the green access point', client(d, roles.publish, 'ClientMount', ap.green.arn), 'Allowed'],
         ['publish role: ClientWrite through the green access point', client(d, roles.publish, 'ClientWrite', ap.green.arn), 'Allowed'],
+      ]);
+    });
+
+    describe('EFS: the fleet writes the shared directory through its access point', () => {
+      run([
+        ['instance role: ClientMount through the shared access point', client(d, roles.instance, 'ClientMount', ap.shared.arn), 'Allowed'],
+        ['instance role: ClientWrite through the shared access point', client(d, roles.instance, 'ClientWrite', ap.shared.arn), 'Allowed'],
       ]);
     });
 
@@ -297,6 +306,28 @@ describe('BlueGreenEfsDeploy access', () => {
       ]);
     });
 
+    // The fleet is exempt from the file system policy's write denial only for
+    // the shared directory: its own policy denies every other write.
+    describe('EFS: the fleet writes nothing but the shared directory, and it never as root', () => {
+      run([
+        ['instance role: ClientWrite through the shared access point, not via a mount target',
+          client(d, roles.instance, 'ClientWrite', ap.shared.arn, notViaMountTarget), 'ImplicitlyDenied'],
+        ['instance role: ClientWrite through the shared access point without TLS', client(d, roles.instance, 'ClientWrite', ap.shared.arn, noTls), 'ExplicitlyDenied'],
+        ['instance role: ClientRootAccess through the shared access point', client(d, roles.instance, 'ClientRootAccess', ap.shared.arn), 'ExplicitlyDenied'],
+        ['instance role: ClientRootAccess without an access point', client(d, roles.instance, 'ClientRootAccess'), 'ExplicitlyDenied'],
+      ]);
+    });
+
+    describe('EFS: releases never touch the shared directory', () => {
+      run([
+        ['publish role: ClientMount through the shared access point', client(d, roles.publish, 'ClientMount', ap.shared.arn), 'ExplicitlyDenied'],
+        ['publish role: ClientWrite through the shared access point', client(d, roles.publish, 'ClientWrite', ap.shared.arn), 'ExplicitlyDenied'],
+        ['publish role: ClientRootAccess through the shared access point', client(d, roles.publish, 'ClientRootAccess', ap.shared.arn), 'ExplicitlyDenied'],
+        ['the build role (runs user commands): ClientWrite through the shared access point', client(d, roles.build, 'ClientWrite', ap.shared.arn), 'ExplicitlyDenied'],
+        ['the build role (runs user commands): ClientMount through the shared access point', client(d, roles.build, 'ClientMount', ap.shared.arn), 'ExplicitlyDenied'],
+      ]);
+    });
+
     describe('EFS: the publish role only through a color access point, never as root', () => {
       run([
         ['publish role: ClientMount through the app access point', client(d, roles.publish, 'ClientMount', ap.app.arn), 'ImplicitlyDenied'],
@@ -327,7 +358,8 @@ describe('BlueGreenEfsDeploy access', () => {
       // policy allows it (same account), so a role of the account whose own
       // policy grants elasticfilesystem:Client* is only stopped by the file
       // system policy's explicit denies: mounts by anyone but the fleet and the
-      // publisher, writes by anyone but the publisher, root access, no TLS.
+      // publisher, writes by anyone but the publisher (and the fleet, whose own
+      // role limits it to the shared access point), root access, no TLS.
       run([
         ['another role of the account allowed everything: ClientWrite through the blue access point',
           client(d, sameAccountAdmin, 'ClientWrite', ap.blue.arn), 'ExplicitlyDenied'],
@@ -345,6 +377,16 @@ describe('BlueGreenEfsDeploy access', () => {
         ['another role of the account allowed everything: ClientMount through the app access point',
           client(d, sameAccountAdmin, 'ClientMount', ap.app.arn), 'ExplicitlyDenied'],
         ['the build role (runs user commands): ClientWrite through the blue access point', client(d, roles.build, 'ClientWrite', ap.blue.arn), 'ExplicitlyDenied'],
+        ['another role of the account allowed everything: ClientMount through the shared access point',
+          client(d, sameAccountAdmin, 'ClientMount', ap.shared.arn), 'ExplicitlyDenied'],
+        ['another role of the account allowed everything: ClientWrite through the shared access point',
+          client(d, sameAccountAdmin, 'ClientWrite', ap.shared.arn), 'ExplicitlyDenied'],
+        ['another role of the account allowed everything: ClientRootAccess through the shared access point',
+          client(d, sameAccountAdmin, 'ClientRootAccess', ap.shared.arn), 'ExplicitlyDenied'],
+        ['another role of the account allowed everything: ClientRootAccess without an access point',
+          client(d, sameAccountAdmin, 'ClientRootAccess'), 'ExplicitlyDenied'],
+        ['a role of another account allowed everything: ClientWrite through the shared access point',
+          client(d, outsider, 'ClientWrite', ap.shared.arn), 'ExplicitlyDenied'],
       ]);
     });
 
@@ -508,10 +550,10 @@ describe('BlueGreenEfsDeploy access', () => {
       visit(template.Resources);
     };
 
-    test('without the elasticfilesystem:AccessPointArn conditions, the instance role could mount a color and the publisher the app directory', async () => {
+    test('without the elasticfilesystem:AccessPointArn conditions of the grants, the instance role could mount a color and the publisher the app directory', async () => {
       let removed = 0;
       const m = mutated((t) => eachStatement(t, (statements) => statements.map((s) => {
-        if (s.Condition?.StringEquals?.['elasticfilesystem:AccessPointArn'] !== undefined) {
+        if (s.Effect === 'Allow' && s.Condition?.StringEquals?.['elasticfilesystem:AccessPointArn'] !== undefined) {
           delete s.Condition.StringEquals['elasticfilesystem:AccessPointArn'];
           if (Object.keys(s.Condition.StringEquals).length === 0) delete s.Condition.StringEquals;
           removed++;
@@ -551,6 +593,45 @@ describe('BlueGreenEfsDeploy access', () => {
       expect(removed).toBe(1);
       const codeDeploy = m.roleAt(roles.codeDeploy.source.stackName, roles.codeDeploy.source.logicalId);
       await m.expectDecision({ ...launch(d, 'ec2:RunInstances', d.instance, { launchTemplate: d.launchTemplate, tags: { Name: 'x' } }), principal: codeDeploy }, 'Allowed');
+    });
+
+    // The file system policy cannot name the shared access point (it would
+    // depend on its own file system), so the fleet's role carries that denial.
+    test('without the fleet role\'s own write deny, a broad EFS grant added to the fleet role would let it write the releases', async () => {
+      let removed = 0;
+      const m = mutated((t) => eachStatement(t, (statements) => [
+        ...statements.filter((s) => {
+          const fleetDeny = s.Sid === 'WriteNothingButTheSharedDirectory';
+          if (fleetDeny) removed++;
+          return !fleetDeny;
+        }),
+        ...(statements.some((s) => s.Sid === 'WriteTheSharedDirectoryThroughItsAccessPoint')
+          ? [{ Effect: 'Allow', Action: 'elasticfilesystem:Client*', Resource: '*' }] : []),
+      ]));
+      expect(removed).toBe(1);
+      const instance = m.roleAt(roles.instance.source.stackName, roles.instance.source.logicalId);
+      await m.expectDecision(client(d, instance, 'ClientWrite', ap.app.arn), 'Allowed');
+      await m.expectDecision(client(d, instance, 'ClientWrite', ap.blue.arn), 'Allowed');
+    });
+
+    test('with the fleet role\'s own write deny in place, the same broad grant still writes only the shared directory', async () => {
+      const m = mutated((t) => eachStatement(t, (statements) => [
+        ...statements,
+        ...(statements.some((s) => s.Sid === 'WriteTheSharedDirectoryThroughItsAccessPoint')
+          ? [{ Effect: 'Allow', Action: 'elasticfilesystem:Client*', Resource: '*' }] : []),
+      ]));
+      const instance = m.roleAt(roles.instance.source.stackName, roles.instance.source.logicalId);
+      await m.expectDecision(client(d, instance, 'ClientWrite', ap.app.arn), 'ExplicitlyDenied');
+      await m.expectDecision(client(d, instance, 'ClientWrite', ap.shared.arn), 'Allowed');
+    });
+
+    test('without the publisher\'s own deny, a broad EFS grant added to the publish role would let a release write the shared directory', async () => {
+      const m = mutated((t) => eachStatement(t, (statements) => {
+        if (!statements.some((s) => s.Sid === 'NeverTouchTheSharedDirectory')) return statements;
+        return [...statements.filter((s) => s.Sid !== 'NeverTouchTheSharedDirectory'), { Effect: 'Allow', Action: 'elasticfilesystem:Client*', Resource: '*' }];
+      }));
+      const publish = m.roleAt(roles.publish.source.stackName, roles.publish.source.logicalId);
+      await m.expectDecision(client(d, publish, 'ClientWrite', ap.shared.arn), 'Allowed');
     });
 
     test('without the TLS deny, a client without TLS could mount', async () => {

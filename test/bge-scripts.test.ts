@@ -475,6 +475,119 @@ async function fakeImds(requests: RecordedRequest[]) {
   });
 }
 
+// ---------------------------------------------------------------------------
+// The instance boot script's EFS mounts, run for real up to the last mount:
+// /etc/fstab is a file of the test, `mount <dir>` "mounts" the fstab entry's
+// access point (a symlink, as above), dnf is a no-op.
+
+const FAKE_FSTAB_MOUNT = `#!/usr/bin/env bash
+# Fake mount <dir>: looks <dir> up in the test's fstab and "mounts" its access point.
+set -euo pipefail
+state="$FAKE_STATE"
+dir="$1"
+echo "$*" >>"$state/mount-calls.log"
+n=$(( $(cat "$state/mount-count" 2>/dev/null || echo 0) + 1 ))
+echo "$n" >"$state/mount-count"
+if [ -f "$state/hooks/mount-$n.sh" ]; then bash "$state/hooks/mount-$n.sh"; fi
+line="$(awk -v d="$dir" '$2 == d' "$state/fstab")"
+[ -n "$line" ] || { echo "fake mount: $dir is not in fstab" >&2; exit 1; }
+opts="$(printf '%s' "$line" | awk '{print $4}')"
+echo "$dir $opts" >>"$state/mount-options.log"
+ap="$(printf '%s' "$opts" | tr ',' '\\n' | sed -n 's/^accesspoint=//p')"
+[ -d "$state/efs/$ap" ] || { echo "fake mount: unknown access point '$ap'" >&2; exit 32; }
+rmdir "$dir"
+ln -s "$state/efs/$ap" "$dir"
+`;
+
+describe('instance boot: EFS mounts', () => {
+  let tmp: string;
+  let state: string;
+  let fakeBin: string;
+  let env: Record<string, string>;
+  const read = (name: string) => (fs.existsSync(path.join(state, name)) ? fs.readFileSync(path.join(state, name), 'utf8') : '');
+
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bge-boot-'));
+    state = path.join(tmp, 'state');
+    fakeBin = path.join(tmp, 'bin');
+    for (const ap of ['fsap-app', 'fsap-shared']) fs.mkdirSync(path.join(state, 'efs', ap), { recursive: true });
+    write(path.join(state, 'fstab'), '# fstab of the test\n');
+    write(path.join(fakeBin, 'mount'), FAKE_FSTAB_MOUNT, 0o755);
+    write(path.join(fakeBin, 'mountpoint'), FAKE_MOUNTPOINT, 0o755);
+    write(path.join(fakeBin, 'dnf'), '#!/usr/bin/env bash\necho "$*" >>"$FAKE_STATE/dnf-calls.log"\n', 0o755);
+    env = { FAKE_STATE: state };
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** The boot script up to its last mount, with /etc/fstab redirected to the test's file. */
+  function bootUntilMounted(shared: boolean): string {
+    const lines = instanceBootCommands({
+      fileSystemId: 'fs-0123456789abcdef0',
+      accessPointId: 'fsap-app',
+      region: 'eu-west-1',
+      liveParameterName: '/shop/live',
+      efsMountPath: path.join(tmp, 'mnt', 'efs', 'app'),
+      webRoot: path.join(tmp, 'var', 'www', 'current'),
+      applicationPort: 8080,
+      healthCheckPath: '/health.html',
+      defaultWebServer: true,
+      additionalCommands: [],
+      sharedDirectory: shared ? { accessPointId: 'fsap-shared', mountPath: path.join(tmp, 'var', 'www', 'shared') } : undefined,
+    });
+    const last = lines.lastIndexOf(shared ? 'retry mount_shared' : 'retry mount_efs');
+    expect(last).toBeGreaterThan(0);
+    const script = path.join(tmp, 'boot.sh');
+    write(script, [...lines.slice(0, last + 1), 'echo booted'].join('\n').split('/etc/fstab').join(path.join(state, 'fstab')) + '\n');
+    return script;
+  }
+
+  test('the shared directory is mounted read-write through its access point, the releases read-only through theirs', async () => {
+    const result = await runBash(bootUntilMounted(true), env, [fakeBin]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('booted\n');
+    const app = path.join(tmp, 'mnt', 'efs', 'app');
+    const shared = path.join(tmp, 'var', 'www', 'shared');
+    expect(read('mount-options.log').trim().split('\n')).toEqual([
+      `${app} _netdev,noresvport,tls,iam,accesspoint=fsap-app,ro`,
+      `${shared} _netdev,noresvport,tls,iam,accesspoint=fsap-shared,rw`,
+    ]);
+    expect(fs.readlinkSync(shared)).toBe(path.join(state, 'efs', 'fsap-shared'));
+    expect(fs.readlinkSync(app)).toBe(path.join(state, 'efs', 'fsap-app'));
+    // What the application writes lands in the shared access point's directory, not in a color.
+    fs.mkdirSync(path.join(shared, 'uploads'));
+    fs.writeFileSync(path.join(shared, 'uploads', 'a.png'), 'png');
+    expect(tree(path.join(state, 'efs'))).toEqual({ [path.join('fsap-shared', 'uploads', 'a.png')]: 'png' });
+  });
+
+  test('booting again (a reboot, a re-run) adds no second fstab line and mounts nothing twice', async () => {
+    const script = bootUntilMounted(true);
+    expect((await runBash(script, env, [fakeBin])).code).toBe(0);
+    const fstab = read('fstab');
+    const again = await runBash(script, env, [fakeBin]);
+    expect(again.code).toBe(0);
+    expect(read('fstab')).toBe(fstab);
+    expect(fstab.split('\n').filter((line) => line.startsWith('fs-0123456789abcdef0:/ '))).toHaveLength(2);
+    expect(read('mount-calls.log').trim().split('\n')).toHaveLength(2);
+  });
+
+  test('a shared mount that fails at first (mount target not ready) is retried', async () => {
+    write(path.join(state, 'hooks', 'mount-2.sh'), 'exit 32\n');
+    const result = await runBash(bootUntilMounted(true), env, [fakeBin]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('cdkx-boot: retrying (1): mount_shared');
+    expect(fs.readlinkSync(path.join(tmp, 'var', 'www', 'shared'))).toBe(path.join(state, 'efs', 'fsap-shared'));
+  }, 20_000);
+
+  test('without a shared directory only the releases are mounted, read-only', async () => {
+    const result = await runBash(bootUntilMounted(false), env, [fakeBin]);
+    expect(result.code).toBe(0);
+    expect(read('mount-options.log').trim().split('\n')).toEqual([
+      `${path.join(tmp, 'mnt', 'efs', 'app')} _netdev,noresvport,tls,iam,accesspoint=fsap-app,ro`,
+    ]);
+    expect(fs.existsSync(path.join(tmp, 'var', 'www', 'shared'))).toBe(false);
+  });
+});
+
 describe('switch-color.sh', () => {
   let tmp: string;
   let efs: string;
@@ -684,8 +797,8 @@ describe('shellcheck', () => {
     expect(result.code).toBe(0);
   });
 
-  test.each([true, false])('the rendered boot script is clean (default web server: %s)', async (defaultWebServer) => {
-    const script = path.join(tmp, `boot-${defaultWebServer}.sh`);
+  test.each([[true, false], [false, false], [true, true], [false, true]])('the rendered boot script is clean (default web server: %s, shared directory: %s)', async (defaultWebServer, shared) => {
+    const script = path.join(tmp, `boot-${defaultWebServer}-${shared}.sh`);
     const lines = instanceBootCommands({
       fileSystemId: 'fs-0123456789abcdef0',
       accessPointId: 'fsap-0123456789abcdef0',
@@ -697,6 +810,7 @@ describe('shellcheck', () => {
       healthCheckPath: '/health.html',
       defaultWebServer,
       additionalCommands: ['dnf install -y -q php-fpm', 'systemctl enable --now php-fpm'],
+      sharedDirectory: shared ? { accessPointId: 'fsap-0eeeeffff00001111', mountPath: '/var/www/shared' } : undefined,
     });
     write(script, ['#!/bin/bash', ...lines].join('\n') + '\n');
     const result = await shellcheck([script]);

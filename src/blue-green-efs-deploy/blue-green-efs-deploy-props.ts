@@ -4,6 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
 import { PipelineSource } from '../cross-account-pipeline/pipeline-source';
 import { DeploymentContract } from '../shared/deployment-contract';
 
@@ -27,19 +28,73 @@ export interface BlueGreenHookCommands {
 }
 
 /**
- * How the release content is built before it is published to EFS.
+ * How the release content is built before it is published to EFS: either
+ * `commands` (with optional `installCommands` and `runtimeVersions`, made into
+ * a buildspec), or a whole `buildSpec` of your own.
  */
 export interface ContentBuildOptions {
-  /** Build commands, run in the source directory (for example `npm ci`, `npm run build`). */
-  readonly commands: string[];
-  /** Commands of the install phase. @default - none */
+  /**
+   * Build commands, run in the source directory (for example `npm ci`,
+   * `npm run build`). Give either this or `buildSpec`.
+   *
+   * @default - none; `buildSpec` must be set
+   */
+  readonly commands?: string[];
+  /** Commands of the install phase (not with `buildSpec`). @default - none */
   readonly installCommands?: string[];
-  /** Directory, relative to the source root, whose contents are published. @default '.' */
+  /**
+   * Runtimes the build image selects before the install commands, rendered as
+   * the buildspec's `phases.install.runtime-versions` (for example
+   * `{ nodejs: '20' }` or `{ python: '3.12' }`; the versions each image offers
+   * are listed in the CodeBuild documentation). CodeBuild's own Linux images
+   * only; not with `buildSpec` (put `runtime-versions` in it instead).
+   *
+   * @default - the image's default runtimes
+   */
+  readonly runtimeVersions?: { [runtime: string]: string };
+  /**
+   * A whole buildspec instead of `commands`, `installCommands`,
+   * `runtimeVersions` and `outputDirectory`. What its `artifacts` section
+   * names is published; `BuildSpec.fromSourceFilename('buildspec.yml')` reads
+   * it from the source.
+   *
+   * @default - one made of installCommands, runtimeVersions, commands and outputDirectory
+   */
+  readonly buildSpec?: codebuild.BuildSpec;
+  /** Directory, relative to the source root, whose contents are published (not with `buildSpec`). @default '.' */
   readonly outputDirectory?: string;
   /** Build image. @default LinuxBuildImage.STANDARD_7_0 */
   readonly buildImage?: codebuild.IBuildImage;
+  /** Compute type of the build. @default ComputeType.SMALL */
+  readonly computeType?: codebuild.ComputeType;
   /** Plain-text environment variables of the build. @default - none */
   readonly environment?: { [name: string]: string };
+}
+
+/**
+ * A directory on the file system that the fleet writes, for content the
+ * application makes at run time (uploads, generated files, caches shared by
+ * the instances). It has its own access point (`/shared` on the file system),
+ * is mounted read-write by every instance of either color, and is never
+ * written by a release: the publishing build reaches only the color
+ * directories.
+ */
+export interface SharedDirectoryOptions {
+  /**
+   * Where every instance mounts the directory, read-write: an absolute path
+   * outside the release mount and the web root (for example
+   * `/var/www/shared`). Release content can link to it (a symlink
+   * `uploads -> /var/www/shared/uploads`).
+   */
+  readonly mountPath: string;
+  /**
+   * The POSIX user and group every file operation through the access point
+   * runs as, whatever the local user, and the owner of the directory when EFS
+   * creates it. Not root (the file system denies root access).
+   *
+   * @default - uid 1000, gid 1000
+   */
+  readonly posixUser?: efs.PosixUser;
 }
 
 /**
@@ -107,6 +162,14 @@ export interface BlueGreenEfsDeployProps {
 
   /** Instances at start. @default - minCapacity */
   readonly desiredCapacity?: number;
+
+  /**
+   * A writable directory shared by the fleet and kept across releases and
+   * colors (its own access point, which releases never write through).
+   *
+   * @default - none: the fleet has read-only access to the releases only
+   */
+  readonly sharedDirectory?: SharedDirectoryOptions;
 
   /** Commands added to the instance boot script, after EFS is mounted and before the CodeDeploy agent starts. @default - none */
   readonly userDataCommands?: string[];

@@ -9,20 +9,25 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { BlueGreenEfsDeployProps } from './blue-green-efs-deploy-props';
+import { contentBuildProblems } from './content-build';
 import { BlueGreenDeploymentGroup } from './private/blue-green-deployment-group';
 import { ColorFileSystem } from './private/color-file-system';
-import { instanceBootCommands } from './private/instance-boot';
+import { instanceBootCommands, PLACEHOLDER_ROOT } from './private/instance-boot';
 import { LiveColorTracker } from './private/live-color-tracker';
 import { ReleaseInbox } from './private/release-inbox';
-import { ReleasePipeline } from './private/release-pipeline';
+import { DEFAULT_CONTENT_BUILD_IMAGE, ReleasePipeline } from './private/release-pipeline';
 import { WebFleet } from './private/web-fleet';
 import { HookEvent, ReleaseBundleOptions } from './release-bundle';
 import { listenerProblems, ReleaseSettings, releaseSettingsProblems } from './release-settings';
+import { DEFAULT_SHARED_OWNER, sharedDirectoryProblems } from './shared-directory';
 import { contractProblems } from '../shared/contract-problems';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { createAccessLogsBucket } from '../shared/server-access-logs';
 import { Problem, throwIfProblems } from '../shared/validation';
 
+
+/** The range of the VPC the construct makes when none is given (aws-cdk-lib's default, spelled out). */
+const WEB_TIER_VPC_CIDR = '10.0.0.0/16';
 /** Where instances mount the app access point (the directory holding both colors). */
 const EFS_MOUNT_PATH = '/mnt/efs/app';
 /** What the web server serves: a symlink to the live color on the mount. */
@@ -36,6 +41,8 @@ const WEB_ROOT = '/var/www/current';
  *
  * The live color changes only when CodeDeploy reports a release succeeded; a
  * publish never writes into the live color, and a rollback leaves it untouched.
+ * Content the application makes at run time goes to an optional
+ * `sharedDirectory`, the one place the fleet may write.
  *
  * An internet-facing fleet serves HTTPS with a `certificate` (HTTP redirects
  * to it); plain HTTP to the internet needs `allowPlaintextHttp: true`. An
@@ -56,7 +63,9 @@ const WEB_ROOT = '/var/www/current';
  *   releaseName: 'shop-web',
  *   source: PipelineSource.s3({ bucket: releases, objectKey: 'web/site.zip' }),
  *   certificate,
- *   contentBuild: { commands: ['npm ci', 'npm run build'], outputDirectory: 'dist' },
+ *   contentBuild: { runtimeVersions: { nodejs: '20' }, commands: ['npm ci', 'npm run build'], outputDirectory: 'dist' },
+ *   // Uploads: written by the fleet, kept across releases and colors, never touched by a release.
+ *   sharedDirectory: { mountPath: '/var/www/shared' },
  *   healthCheckPath: '/health.html',
  *   terminationWaitTime: Duration.minutes(120),
  * });
@@ -64,7 +73,7 @@ const WEB_ROOT = '/var/www/current';
 export class BlueGreenEfsDeploy extends Construct {
   /** VPC of the fleet, the file system and the publishing build. */
   public readonly vpc: ec2.IVpc;
-  /** The file system holding `/app/blue` and `/app/green`. */
+  /** The file system holding `/app/blue` and `/app/green` (and `/shared`, with a shared directory). */
   public readonly fileSystem: efs.FileSystem;
   /** The Auto Scaling group CloudFormation creates; after the first release CodeDeploy replaces it with copies. */
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
@@ -72,8 +81,10 @@ export class BlueGreenEfsDeploy extends Construct {
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   /** The target group CodeDeploy moves traffic between fleets in. */
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
-  /** Role of the fleet instances (read-only access to the release content). */
+  /** Role of the fleet instances (read-only access to the release content; writes only through the shared directory's access point, when there is one). */
   public readonly instanceRole: iam.IRole;
+  /** Access point of the shared directory (`/shared` on the file system), when `sharedDirectory` is set. */
+  public readonly sharedAccessPoint?: efs.IAccessPoint;
   /** The CodeDeploy application. */
   public readonly application: codedeploy.ServerApplication;
   /** Name of the EC2 blue/green deployment group. */
@@ -100,11 +111,26 @@ export class BlueGreenEfsDeploy extends Construct {
       ...listenerProblems({ internetFacing, hasCertificate: props.certificate !== undefined, allowPlaintextHttp: props.allowPlaintextHttp ?? false }),
       ...(internetFacing ? [] : vpcCidrProblems(this.vpc)),
       ...sourceProblems(props),
+      ...(props.contentBuild ? contentBuildProblems(props.contentBuild, (props.contentBuild.buildImage ?? DEFAULT_CONTENT_BUILD_IMAGE).imageId) : []),
+      ...(props.sharedDirectory ? sharedDirectoryProblems({
+        mountPath: props.sharedDirectory.mountPath,
+        ...(props.sharedDirectory.posixUser ?? DEFAULT_SHARED_OWNER),
+      }, [
+        { path: EFS_MOUNT_PATH, what: 'where the instances mount the releases (both colors)' },
+        { path: WEB_ROOT, what: 'the web root (a link to the live color)' },
+        { path: PLACEHOLDER_ROOT, what: 'what the web root serves before the first release' },
+      ]) : []),
     ]);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const colors = new ColorFileSystem(this, 'Content', { vpc: this.vpc, subnets: instanceSubnets, removalPolicy });
+    const colors = new ColorFileSystem(this, 'Content', {
+      vpc: this.vpc,
+      subnets: instanceSubnets,
+      removalPolicy,
+      sharedOwner: props.sharedDirectory ? props.sharedDirectory.posixUser ?? DEFAULT_SHARED_OWNER : undefined,
+    });
     this.fileSystem = colors.fileSystem;
+    this.sharedAccessPoint = colors.sharedAccessPoint;
     const accessLogs = createAccessLogsBucket(this, 'AccessLogs', {
       removalPolicy: RemovalPolicy.RETAIN, autoDeleteObjects: false, loggedBucket: 'the release artifact bucket and the load balancer',
     });
@@ -125,6 +151,7 @@ export class BlueGreenEfsDeploy extends Construct {
     const userData = ec2.UserData.forLinux();
     const fleet = new WebFleet(this, 'Fleet', {
       vpc: this.vpc,
+      vpcCidr: props.vpc ? undefined : WEB_TIER_VPC_CIDR,
       instanceSubnets,
       loadBalancerSubnets: props.loadBalancerSubnets,
       internetFacing,
@@ -152,6 +179,9 @@ export class BlueGreenEfsDeploy extends Construct {
       healthCheckPath: settings.healthCheckPath,
       defaultWebServer: props.defaultWebServer ?? true,
       additionalCommands: props.userDataCommands ?? [],
+      sharedDirectory: props.sharedDirectory && colors.sharedAccessPoint
+        ? { accessPointId: colors.sharedAccessPoint.accessPointId, mountPath: props.sharedDirectory.mountPath }
+        : undefined,
     }));
     this.autoScalingGroup = fleet.autoScalingGroup;
     this.loadBalancer = fleet.loadBalancer;
@@ -159,6 +189,7 @@ export class BlueGreenEfsDeploy extends Construct {
     this.instanceRole = fleet.instanceRole;
     colors.fileSystem.connections.allowFrom(fleet.instanceSecurityGroup, ec2.Port.tcp(2049), 'Web fleet reads releases');
     colors.allowRead(fleet.instanceRole);
+    if (colors.sharedAccessPoint) colors.allowSharedWrite(fleet.instanceRole);
     tracker.liveParameter.grantRead(fleet.instanceRole);
     // The boot script cannot serve traffic before the file system can be mounted.
     fleet.autoScalingGroup.node.addDependency(colors.fileSystem.mountTargetsAvailable);
@@ -211,6 +242,7 @@ export class BlueGreenEfsDeploy extends Construct {
 
   private createVpc(): ec2.IVpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(WEB_TIER_VPC_CIDR),
       maxAzs: 2,
       natGateways: 1,
       subnetConfiguration: [

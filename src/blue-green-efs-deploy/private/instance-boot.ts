@@ -24,11 +24,23 @@ export interface InstanceBootOptions {
   readonly defaultWebServer: boolean;
   /** Run as root after the web root is in place and before the agent starts. */
   readonly additionalCommands: readonly string[];
+  /** The fleet's writable directory, mounted read-write through its own access point. @default - none */
+  readonly sharedDirectory?: SharedMountOptions;
 }
+
+/** A read-write mount of the shared directory's access point. */
+export interface SharedMountOptions {
+  readonly accessPointId: string;
+  readonly mountPath: string;
+}
+
+/** What the web root points at before the first release: a placeholder answering the health check. */
+export const PLACEHOLDER_ROOT = '/var/www/cdkx-placeholder';
 
 /** Lines for EC2 user data (UserData.forLinux adds the shebang). */
 export function instanceBootCommands(options: InstanceBootOptions): string[] {
   const fstabLine = `${options.fileSystemId}:/ ${options.efsMountPath} efs _netdev,noresvport,tls,iam,accesspoint=${options.accessPointId},ro 0 0`;
+  const shared = options.sharedDirectory;
   return [
     'set -euo pipefail',
     '# BlueGreenEfsDeploy instance boot.',
@@ -37,6 +49,7 @@ export function instanceBootCommands(options: InstanceBootOptions): string[] {
     `CDKX_EFS_MOUNT_PATH=${q(options.efsMountPath)}`,
     `CDKX_WEB_ROOT=${q(options.webRoot)}`,
     `CDKX_HEALTH_CHECK_PATH=${q(options.healthCheckPath)}`,
+    ...(shared ? [`CDKX_SHARED_MOUNT_PATH=${q(shared.mountPath)}`] : []),
     '# AWS CLI v2 may page its output; user data has no terminal.',
     'export AWS_PAGER=""',
     '',
@@ -63,6 +76,7 @@ export function instanceBootCommands(options: InstanceBootOptions): string[] {
     `grep -qF ${q(fstabLine)} /etc/fstab || echo ${q(fstabLine)} >>/etc/fstab`,
     'mount_efs() { mountpoint -q "$CDKX_EFS_MOUNT_PATH" || mount "$CDKX_EFS_MOUNT_PATH"; }',
     'retry mount_efs',
+    ...(shared ? sharedMountCommands(options.fileSystemId, shared) : []),
     '',
     '# Serve the LIVE color until a deployment switches this instance (switch-color hook).',
     'read_live() { aws ssm get-parameter --region "$CDKX_REGION" --name "$CDKX_LIVE_PARAMETER" --query Parameter.Value --output text; }',
@@ -80,7 +94,7 @@ export function instanceBootCommands(options: InstanceBootOptions): string[] {
     '# Before the first release the live color is empty: serve a placeholder that answers the',
     '# health check, or the fleet would be unhealthy and its alarm would stop the first release.',
     'if [ ! -d "$serve_dir" ] || [ -z "$(ls -A "$serve_dir" 2>/dev/null)" ]; then',
-    '  serve_dir=/var/www/cdkx-placeholder',
+    `  serve_dir=${PLACEHOLDER_ROOT}`,
     '  health_file="$serve_dir$CDKX_HEALTH_CHECK_PATH"',
     '  case "$health_file" in */) health_file="${health_file}index.html" ;; esac',
     '  mkdir -p "$(dirname "$health_file")"',
@@ -94,7 +108,7 @@ export function instanceBootCommands(options: InstanceBootOptions): string[] {
     ...(options.additionalCommands.length > 0 ? ['# Additional commands (BlueGreenEfsDeploy props).', ...options.additionalCommands, ''] : []),
     '# CodeDeploy agent last. The drop-in makes systemd start it only once EFS is',
     '# mounted, also after a reboot; the installer starts it right away.',
-    ...requiresMount('codedeploy-agent'),
+    ...requiresMount('codedeploy-agent', shared !== undefined),
     'case "$CDKX_REGION" in cn-*) s3_suffix=amazonaws.com.cn ;; *) s3_suffix=amazonaws.com ;; esac',
     'installer="$(mktemp)"',
     'retry curl -fsSL -o "$installer" "https://aws-codedeploy-$CDKX_REGION.s3.$CDKX_REGION.$s3_suffix/latest/install"',
@@ -131,17 +145,35 @@ function nginxCommands(options: InstanceBootOptions): string[] {
     '  }',
     '}',
     'CDKX_NGINX',
-    ...requiresMount('nginx'),
+    ...requiresMount('nginx', options.sharedDirectory !== undefined),
     'systemctl enable --now nginx',
     '',
   ];
 }
 
-/** A systemd drop-in: the unit starts only after the EFS mount is up (and stops with it). */
-function requiresMount(unit: string): string[] {
+/**
+ * The shared directory, read-write: the same efs-utils options as the release
+ * mount (TLS, IAM, _netdev, noresvport), through the shared access point,
+ * whose POSIX user every write runs as.
+ */
+function sharedMountCommands(fileSystemId: string, shared: SharedMountOptions): string[] {
+  const fstabLine = `${fileSystemId}:/ ${shared.mountPath} efs _netdev,noresvport,tls,iam,accesspoint=${shared.accessPointId},rw 0 0`;
+  return [
+    '# Shared directory: read-write through its own access point, the same for every instance and',
+    '# color; releases never write it.',
+    'mkdir -p "$CDKX_SHARED_MOUNT_PATH"',
+    `grep -qF ${q(fstabLine)} /etc/fstab || echo ${q(fstabLine)} >>/etc/fstab`,
+    'mount_shared() { mountpoint -q "$CDKX_SHARED_MOUNT_PATH" || mount "$CDKX_SHARED_MOUNT_PATH"; }',
+    'retry mount_shared',
+  ];
+}
+
+/** A systemd drop-in: the unit starts only after the EFS mounts are up (and stops with them). */
+function requiresMount(unit: string, shared: boolean): string[] {
+  const mounts = shared ? ['%s %s', '"$CDKX_EFS_MOUNT_PATH" "$CDKX_SHARED_MOUNT_PATH"'] : ['%s', '"$CDKX_EFS_MOUNT_PATH"'];
   return [
     `mkdir -p /etc/systemd/system/${unit}.service.d`,
-    `printf '[Unit]\\nRequiresMountsFor=%s\\n' "$CDKX_EFS_MOUNT_PATH" >/etc/systemd/system/${unit}.service.d/cdkx-efs.conf`,
+    `printf '[Unit]\\nRequiresMountsFor=${mounts[0]}\\n' ${mounts[1]} >/etc/systemd/system/${unit}.service.d/cdkx-efs.conf`,
     'systemctl daemon-reload',
   ];
 }

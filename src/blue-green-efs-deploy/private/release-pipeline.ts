@@ -19,6 +19,7 @@ import { PipelineSource, SOURCE_ARTIFACT, pipelineArnOf } from '../../cross-acco
 import { addNagSuppressions, ANY_PARTITION, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
 import { PRIVATE_BUCKET_DEFAULTS } from '../../shared/private-bucket';
 import { logAccessTo } from '../../shared/server-access-logs';
+import { contentBuildSpec } from '../content-build';
 import { releaseArns } from '../release-arns';
 import { ReleaseBundleOptions, releaseToolFiles } from '../release-bundle';
 
@@ -27,6 +28,8 @@ const BUNDLE_ARTIFACT = 'Bundle';
 /** Where the publishing build leaves the CodeDeploy bundle, relative to its source directory. */
 const BUNDLE_DIRECTORY = '.cdkx-bundle';
 const TOOLS_DIRECTORY = '/tmp/cdkx-release-tools';
+/** Image of the content build when none is given. */
+export const DEFAULT_CONTENT_BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
 
 export interface ReleasePipelineProps {
   readonly pipelineName: string;
@@ -178,16 +181,12 @@ export class ReleasePipeline extends Construct {
       role: this.projectRole('BuildRole', projectName, 'Builds the content of a release (runs the user\'s build commands)'),
       description: 'Builds the content of a release',
       encryptionKey: this.artifactKey,
-      environment: { buildImage: build.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
+      environment: {
+        buildImage: build.buildImage ?? DEFAULT_CONTENT_BUILD_IMAGE,
+        computeType: build.computeType ?? codebuild.ComputeType.SMALL,
+      },
       environmentVariables: Object.fromEntries(Object.entries(build.environment ?? {}).map(([name, value]) => [name, { value }])),
-      buildSpec: codebuild.BuildSpec.fromObject({
-        version: '0.2',
-        phases: {
-          ...(build.installCommands?.length ? { install: { commands: build.installCommands } } : {}),
-          build: { commands: build.commands },
-        },
-        artifacts: { 'base-directory': build.outputDirectory ?? '.', 'files': ['**/*'] },
-      }),
+      buildSpec: build.buildSpec ?? codebuild.BuildSpec.fromObject(contentBuildSpec(build)),
       timeout: Duration.minutes(60),
     });
     this.artifactBucket.grantReadWrite(project);
