@@ -1,5 +1,6 @@
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,8 +16,9 @@ import { letLogsUseKey } from '../src/fargate-spot-runner/private/log-encryption
  * A FargateSpotRunner running a small shell job under the checkpoint wrapper
  * (the AWS CLI image has sh and aws) on Spot with on-demand fallback, started
  * nightly, by GitHub Actions of one repository and branch, and by the test:
- * the assertions check the cluster's capacity providers, start a job and
- * wait until it succeeds. A real run needs the account's GitHub OIDC provider
+ * the job is split over two tasks, and an alarm watches failed jobs; the
+ * assertions check the cluster's capacity providers, start a job and wait
+ * until it (both its tasks) succeeds. A real run needs the account's GitHub OIDC provider
  * only for the external CI role to be usable, not to deploy.
  */
 export function buildFargateSpotRunnerIntegApp(app: App = newIntegApp()): { app: App; stacks: Stack[] } {
@@ -68,12 +70,20 @@ export function buildFargateSpotRunnerIntegApp(app: App = newIntegApp()): { app:
     memoryLimitMiB: 512,
     capacity: CapacityStrategy.spotWithOnDemandFallback(),
     maxInterruptionRestarts: 2,
+    // Two tasks side by side, each counting in its own checkpoint prefix (checkpoints/<jobId>/<index>/).
+    taskCount: 2,
     runTimeout: Duration.minutes(20),
     httpsEgressOnly: true,
     externalCi: { repository: process.env.CDKX_INTEG_REPOSITORY ?? 'acme/shop', branch: 'main' },
     schedule: events.Schedule.cron({ hour: '3', minute: '0' }),
     removalPolicy: RemovalPolicy.DESTROY,
     autoDeleteObjects: true,
+  });
+  runner.metricJobsFailed().createAlarm(stack, 'JobsFailed', {
+    alarmDescription: 'A job of the integ runner failed',
+    threshold: 1,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
   checkWithNag(stack);
 

@@ -84,6 +84,8 @@ function build() {
     image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/alpine:3'),
     externalCi: { repository: 'acme/shop', branch: 'main' },
     schedule: events.Schedule.cron({ hour: '3', minute: '0' }),
+    // Split: each task keeps its checkpoint under checkpoints/<jobId>/<index>/.
+    taskCount: 4,
   });
   // A second runner (another state machine, another checkpoint bucket) the first one's roles must not reach.
   const other = new FargateSpotRunner(stack, 'OtherRunner', { vpc, image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/alpine:3') });
@@ -210,6 +212,16 @@ describe('FargateSpotRunner access', () => {
       await model.expectDecision({
         principal: taskRole, action: 'kms:Decrypt', resource: key.arn, context: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
       }, 'Allowed');
+    });
+
+    test('with taskCount, each task\'s prefix checkpoints/<jobId>/<index>/ is the task role\'s alone', async () => {
+      const taskState = object(checkpoints, 'checkpoints/job-1/3/state.json');
+      await model.expectDecision({ principal: taskRole, action: 's3:PutObject', resource: taskState }, 'Allowed');
+      await model.expectDecision({ principal: taskRole, action: 's3:GetObject', resource: taskState }, 'Allowed');
+      await model.expectDecision({ principal: taskRole, action: 's3:ListBucket', resource: checkpoints.arn, context: { 's3:prefix': 'checkpoints/job-1/3/' } }, 'Allowed');
+      await model.expectDecision({ principal: admin, action: 's3:GetObject', resource: taskState }, 'ExplicitlyDenied');
+      await model.expectDecision({ principal: admin, action: 's3:PutObject', resource: taskState }, 'ExplicitlyDenied');
+      await model.expectDecision({ principal: otherTaskRole, action: 's3:PutObject', resource: taskState }, 'ExplicitlyDenied');
     });
 
     test('and nothing else of the bucket', async () => {

@@ -9,7 +9,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { definitionFromTemplate, Json, TaskOutcome, walk } from './fixtures/asl-walker';
+import { definitionFromTemplate, Json, TaskCall, TaskOutcome, walk } from './fixtures/asl-walker';
 import { CapacityStrategy, FargateCapacityProvider } from '../src/fargate-spot-runner/capacity-strategy';
 import { FargateSpotRunner } from '../src/fargate-spot-runner/fargate-spot-runner';
 import { FargateSpotRunnerProps } from '../src/fargate-spot-runner/fargate-spot-runner-props';
@@ -68,6 +68,8 @@ describe('FargateSpotRunner state machine (default: Spot with on-demand fallback
       RUNNER_JOB_ID: 'exec-1',
       RUNNER_RESTART_COUNT: '0',
       RUNNER_CAPACITY: 'PRIMARY',
+      RUNNER_TASK_INDEX: '0',
+      RUNNER_TASK_COUNT: '1',
     });
   });
 
@@ -270,7 +272,136 @@ describe('FargateSpotRunner state machine variants', () => {
       RUNNER_JOB_ID: 'exec-1',
       RUNNER_RESTART_COUNT: '1',
       RUNNER_CAPACITY: 'PRIMARY',
+      RUNNER_TASK_INDEX: '0',
+      RUNNER_TASK_COUNT: '1',
     });
     expect(Object.keys(definition.States as object).every((name) => name.length <= 80)).toBe(true);
+  });
+});
+
+/** Answers each task's runs from its own list, by RUNNER_TASK_INDEX (the walker walks tasks one after another). */
+function scriptByTask(byTask: Record<number, TaskOutcome[]>): (call: TaskCall) => TaskOutcome | undefined {
+  const queues = Object.fromEntries(Object.entries(byTask).map(([index, outcomes]) => [index, [...outcomes]]));
+  return (call) => queues[envOf(call.parameters).RUNNER_TASK_INDEX]?.shift();
+}
+
+describe('FargateSpotRunner state machine split over taskCount tasks (Map, per-task restarts)', () => {
+  const definition = synthDefinition({ taskCount: 4 });
+  const runsOf = (calls: TaskCall[], index: string) => calls.map((c) => envOf(c.parameters)).filter((e) => e.RUNNER_TASK_INDEX === index);
+
+  test('structure: one inline Map over the task indexes, all at once, holding the run/restart/fallback states', () => {
+    const map = definition.States[S.RUN_TASKS];
+    expect(map).toEqual(expect.objectContaining({ Type: 'Map', ItemsPath: '$.runner.taskIndexes', MaxConcurrency: 4, ResultPath: null, End: true }));
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+    expect(map.ItemProcessor.StartAt).toBe(S.RUN);
+    expect(Object.keys(map.ItemProcessor.States))
+      .toEqual(expect.arrayContaining([S.RUN, S.CLASSIFY_RUN, S.RESTARTS_LEFT, S.COUNT_RESTART, S.RUN_ON_DEMAND, S.SUCCEEDED]));
+    // State names are unique across the machine: the per-task states live only in the Map.
+    expect(definition.States[S.RUN]).toBeUndefined();
+    expect(map.Retry).toBeUndefined();
+    expect(map.ToleratedFailureCount ?? 0).toBe(0);
+    expect(map.ToleratedFailurePercentage ?? 0).toBe(0);
+  });
+
+  test('all tasks succeed: each runs once with its index, the count and its own checkpoint prefix', () => {
+    const result = walk(definition, { jobId: 'build-7' }, scriptByTask({ 0: [success], 1: [success], 2: [success], 3: [success] }));
+    expect(result.status).toBe('SUCCEEDED');
+    const envs = result.taskCalls.map((c) => envOf(c.parameters));
+    expect(envs.map((e) => [e.RUNNER_TASK_INDEX, e.RUNNER_TASK_COUNT, e.RUNNER_JOB_ID, e.RUNNER_RESTART_COUNT])).toEqual([
+      ['0', '4', 'build-7', '0'], ['1', '4', 'build-7', '0'], ['2', '4', 'build-7', '0'], ['3', '4', 'build-7', '0'],
+    ]);
+    expect(envs.map((e) => e.CHECKPOINT_S3_URI.replace(/^s3:\/\/<\w+>\//, ''))).toEqual([
+      'checkpoints/build-7/0/', 'checkpoints/build-7/1/', 'checkpoints/build-7/2/', 'checkpoints/build-7/3/',
+    ]);
+    expect(result.taskCalls.every((c) => providersOf(c.parameters)[0] === 'FARGATE_SPOT')).toBe(true);
+  });
+
+  test('a Spot interruption of one task restarts only that task, from its own checkpoint, with its own count', () => {
+    const result = walk(definition, {}, scriptByTask({ 0: [success], 1: [spotInterrupted, terminationNotice, success], 2: [success], 3: [success] }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.taskCalls).toHaveLength(6);
+    const task1 = runsOf(result.taskCalls, '1');
+    expect(task1.map((e) => e.RUNNER_RESTART_COUNT)).toEqual(['0', '1', '2']);
+    expect(new Set(task1.map((e) => e.CHECKPOINT_S3_URI))).toEqual(new Set([expect.stringMatching(/\/checkpoints\/exec-1\/1\/$/)]));
+    for (const other of ['0', '2', '3']) {
+      expect(runsOf(result.taskCalls, other).map((e) => e.RUNNER_RESTART_COUNT)).toEqual(['0']);
+    }
+  });
+
+  test('restarts are counted per task: two tasks interrupted 3 times each both stay within maxInterruptionRestarts: 3', () => {
+    const thrice = [spotInterrupted, spotInterrupted, spotInterrupted, success];
+    const result = walk(definition, {}, scriptByTask({ 0: thrice, 1: [success], 2: thrice, 3: [success] }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(runsOf(result.taskCalls, '2').map((e) => [e.RUNNER_RESTART_COUNT, e.RUNNER_CAPACITY])).toEqual([
+      ['0', 'PRIMARY'], ['1', 'PRIMARY'], ['2', 'PRIMARY'], ['3', 'PRIMARY'],
+    ]);
+  });
+
+  test('one task without Spot capacity runs on FARGATE; the others stay on Spot', () => {
+    const result = walk(definition, {}, scriptByTask({ 0: [success], 1: [success], 2: [noSpotCapacity, success], 3: [success] }));
+    expect(result.status).toBe('SUCCEEDED');
+    const fallback = result.taskCalls.filter((c) => providersOf(c.parameters)[0] === 'FARGATE').map((c) => envOf(c.parameters));
+    expect(fallback.map((e) => [e.RUNNER_TASK_INDEX, e.RUNNER_CAPACITY])).toEqual([['2', 'FARGATE']]);
+    expect(fallback[0].CHECKPOINT_S3_URI).toMatch(/\/checkpoints\/exec-1\/2\/$/);
+  });
+
+  test('one task that exits non-zero fails the job, is never rerun, and the cause names the task', () => {
+    const result = walk(definition, {}, scriptByTask({ 0: [success], 1: [exitedNonZero], 2: [success], 3: [success] }));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(RUNNER_ERRORS.JOB_FAILED);
+    expect(runsOf(result.taskCalls, '1')).toHaveLength(1);
+    expect(result.cause).toMatch(/^Task 1 of 4: The job stopped with an error that is not a Spot interruption/);
+  });
+
+  test('one task that uses up its restarts (then its FARGATE run) fails the whole job with InterruptedTooOften', () => {
+    const result = walk(definition, {}, scriptByTask({
+      0: [success],
+      1: [success],
+      2: [success],
+      3: [spotInterrupted, spotInterrupted, spotInterrupted, spotInterrupted, spotInterrupted],
+    }));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(RUNNER_ERRORS.INTERRUPTED_TOO_OFTEN);
+    expect(runsOf(result.taskCalls, '3').map((e) => e.RUNNER_CAPACITY)).toEqual(['PRIMARY', 'PRIMARY', 'PRIMARY', 'PRIMARY', 'FARGATE']);
+    expect(result.cause).toMatch(/^Task 3 of 4: The job was interrupted after 3 restarts from its checkpoint and then once more on FARGATE, .* kept at s3:\/\/\S+\/checkpoints\/exec-1\/3\/$/);
+  });
+
+  test('a bad jobId still fails before any task runs', () => {
+    const result = walk(definition, { jobId: '' }, scriptByTask({}));
+    expect(result).toEqual(expect.objectContaining({ status: 'FAILED', error: RUNNER_ERRORS.INVALID_INPUT, taskCalls: [] }));
+  });
+
+  test('the execution timeout does not grow with taskCount (tasks run side by side)', () => {
+    expect(definition.TimeoutSeconds).toBe(synthDefinition().TimeoutSeconds);
+  });
+
+  test('taskCount: 1 keeps the single-task definition: no Map, checkpoints/<jobId>/', () => {
+    const single = synthDefinition({ taskCount: 1 });
+    expect(single).toEqual(synthDefinition());
+    expect(single.States[S.RUN_TASKS]).toBeUndefined();
+  });
+});
+
+/** The states of one state list (the machine, or a Map's ItemProcessor) that nothing transitions to. */
+function unreachableStates(machine: Json): string[] {
+  const targets = new Set<string>([machine.StartAt]);
+  const nested: string[] = [];
+  for (const state of Object.values(machine.States) as Json[]) {
+    [state.Next, state.Default, ...(state.Choices ?? []).map((c: Json) => c.Next), ...(state.Catch ?? []).map((c: Json) => c.Next)]
+      .filter((n) => n !== undefined).forEach((n) => targets.add(n));
+    if (state.ItemProcessor) nested.push(...unreachableStates(state.ItemProcessor));
+  }
+  return [...Object.keys(machine.States).filter((name) => !targets.has(name)), ...nested];
+}
+
+describe('FargateSpotRunner state machine: every state is reachable (Step Functions and statelint refuse dead states)', () => {
+  test.each([
+    ['default', {}],
+    ['spotOnly', { capacity: CapacityStrategy.spotOnly() }],
+    ['onDemandOnly', { capacity: CapacityStrategy.onDemandOnly() }],
+    ['taskCount 3', { taskCount: 3 }],
+    ['taskCount 3, spotOnly', { taskCount: 3, capacity: CapacityStrategy.spotOnly() }],
+  ] as Array<[string, Partial<FargateSpotRunnerProps>]>)('%s', (_name, props) => {
+    expect(unreachableStates(synthDefinition(props))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -287,8 +287,132 @@ describe('FargateSpotRunner options', () => {
   });
 });
 
+describe('FargateSpotRunner taskCount, metrics and the default capacity provider strategy', () => {
+  test('taskCount: 4 runs one Map iteration per task; the task role still reads and writes only checkpoints/*', () => {
+    const { stack } = runner({ taskCount: 4 });
+    const template = Template.fromStack(stack);
+    const definition = JSON.stringify(Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties.DefinitionString);
+    expect(definition).toContain('\\"Type\\":\\"Map\\"');
+    expect(definition).toContain('\\"taskIndexes\\":[0,1,2,3]');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadWriteCheckpoints', Resource: { 'Fn::Join': ['', [Match.anyValue(), '/checkpoints/*']] } })]) },
+    });
+  });
+
+  test('metricJobsFailed / metricJobsSucceeded are the state machine\'s ExecutionsFailed / ExecutionsSucceeded', () => {
+    const { stack, runner: r } = runner();
+    const failed = r.metricJobsFailed();
+    const succeeded = r.metricJobsSucceeded({ period: Duration.hours(1), statistic: 'Sum' });
+    expect([failed.namespace, failed.metricName, failed.statistic, failed.period.toMinutes()]).toEqual(['AWS/States', 'ExecutionsFailed', 'Sum', 5]);
+    expect([succeeded.metricName, succeeded.period.toHours()]).toEqual(['ExecutionsSucceeded', 1]);
+    expect(stack.resolve(failed.dimensions)).toEqual({ StateMachineArn: stack.resolve(r.stateMachine.stateMachineArn) });
+    expect(stack.resolve(succeeded.dimensions)).toEqual(stack.resolve(failed.dimensions));
+    // Usable in an alarm as any aws-cdk-lib metric.
+    r.metricJobsFailed().createAlarm(stack, 'JobsFailing', { threshold: 1, evaluationPeriods: 1 });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed', Namespace: 'AWS/States' });
+  });
+
+  test('the created cluster gets the jobs\' strategy as its default capacity provider strategy', () => {
+    const { stack } = runner();
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      CapacityProviders: Match.arrayWith(['FARGATE', 'FARGATE_SPOT']),
+      DefaultCapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
+    });
+  });
+
+  test('a weighted strategy with a base becomes the default strategy as it is', () => {
+    const { stack } = runner({
+      capacity: CapacityStrategy.weighted({
+        shares: [
+          { capacityProvider: FargateCapacityProvider.FARGATE, base: 1, weight: 1 },
+          { capacityProvider: FargateCapacityProvider.FARGATE_SPOT, weight: 3 },
+        ],
+      }),
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      DefaultCapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1, Base: 1 }, { CapacityProvider: 'FARGATE_SPOT', Weight: 3 }],
+    });
+  });
+
+  test('a cluster given by the user keeps its own default strategy', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Jobs', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const cluster = new ecs.Cluster(stack, 'Shared', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }) });
+    new FargateSpotRunner(stack, 'Runner', { cluster, image: image() });
+    expect(cluster.defaultCapacityProviderStrategy).toEqual([]);
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      DefaultCapacityProviderStrategy: [],
+    });
+  });
+});
+
+describe('FargateSpotRunner createOidcProviders', () => {
+  const circleCi = { organizationId: '0a1b2c3d-0000-4000-8000-000000000001', projectId: '0a1b2c3d-0000-4000-8000-000000000002' };
+  const federatedOf = (template: Template, roleId: RegExp) => {
+    const [role] = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => roleId.test(id)).map(([, r]) => r as any);
+    return role.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Federated;
+  };
+
+  test('off by default: no provider, the roles trust the provider at its usual ARN', () => {
+    const { stack, runner: r } = runner({ externalCi: { repository: 'acme/shop', branch: 'main' }, circleCi });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::OIDCProvider', 0);
+    expect(r.externalCiOidcProvider).toBeUndefined();
+    expect(JSON.stringify(federatedOf(template, /ExternalCiRole/))).toContain(':oidc-provider/token.actions.githubusercontent.com');
+  });
+
+  test('creates the GitHub and CircleCI providers, without thumbprints, and the roles trust them', () => {
+    const { stack, runner: r } = runner({ externalCi: { repository: 'acme/shop', branch: 'main' }, circleCi, createOidcProviders: true });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::OIDCProvider', 2);
+    template.hasResourceProperties('AWS::IAM::OIDCProvider', { Url: 'https://token.actions.githubusercontent.com', ClientIdList: ['sts.amazonaws.com'], ThumbprintList: Match.absent() });
+    template.hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: `https://oidc.circleci.com/org/${circleCi.organizationId}`, ClientIdList: [circleCi.organizationId], ThumbprintList: Match.absent(),
+    });
+    expect(federatedOf(template, /ExternalCiRole/)).toEqual(stack.resolve(r.externalCiOidcProvider!.oidcProviderArn));
+    expect(federatedOf(template, /CircleCiRole/)).toEqual(stack.resolve(r.circleCiOidcProvider!.oidcProviderArn));
+  });
+
+  test('a trust with a providerArn keeps it; only the other provider is created', () => {
+    const providerArn = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+    const { stack, runner: r } = runner({ externalCi: { repository: 'acme/shop', branch: 'main', providerArn }, circleCi, createOidcProviders: true });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::OIDCProvider', 1);
+    expect(r.externalCiOidcProvider).toBeUndefined();
+    expect(federatedOf(template, /ExternalCiRole/)).toBe(providerArn);
+  });
+
+  test('refused without a trust to create a provider for', () => {
+    expect(synthErrorOf(() => runner({ createOidcProviders: true }))).toBe(
+      '[Jobs/Runner] invalid configuration:\n  - createOidcProviders = true: there is no provider to create: it creates the OIDC provider of externalCi or circleCi, '
+      + 'and neither is given without a providerArn. Fix: give externalCi or circleCi (without providerArn), or drop createOidcProviders');
+  });
+});
+
 describe('FargateSpotRunner input errors name the construct path, property, value and fix', () => {
   const header = '[Jobs/Runner] invalid configuration:\n  - ';
+
+  test('taskCount 0', () => {
+    expect(synthErrorOf(() => runner({ taskCount: 0 }))).toBe(
+      `${header}taskCount = 0: must be a whole number from 1 to 40, known at synth: the tasks of a job run as iterations of an inline Map state, which runs at most 40 at once. `
+      + 'Fix: split the job over 1 to 40 tasks, e.g. taskCount: 4; for more shards, give each task several (RUNNER_TASK_INDEX, RUNNER_TASK_INDEX + RUNNER_TASK_COUNT, ...)');
+  });
+
+  test('taskCount over 40, the inline Map concurrency', () => {
+    expect(synthErrorOf(() => runner({ taskCount: 41 }))).toContain('taskCount = 41: must be a whole number from 1 to 40, known at synth');
+  });
+
+  test('taskCount not a whole number', () => {
+    expect(synthErrorOf(() => runner({ taskCount: 2.5 }))).toContain('taskCount = 2.5: must be a whole number from 1 to 40');
+  });
+
+  test('taskCount as a token (the split is built at synth)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Jobs');
+    const param = new CfnParameter(stack, 'Tasks', { type: 'Number' });
+    expect(synthErrorOf(() => new FargateSpotRunner(stack, 'Runner', { vpc: new ec2.Vpc(stack, 'Vpc'), image: image(), taskCount: param.valueAsNumber })))
+      .toContain('taskCount = "an unresolved token": must be a whole number from 1 to 40, known at synth');
+  });
 
   test('weights all zero', () => {
     const capacity = CapacityStrategy.weighted({ shares: [{ capacityProvider: FargateCapacityProvider.FARGATE_SPOT, weight: 0 }] });

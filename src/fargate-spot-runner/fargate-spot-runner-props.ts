@@ -40,7 +40,8 @@ export interface FargateSpotRunnerProps {
 
   /**
    * Plain environment variables. The runner adds CHECKPOINT_S3_URI,
-   * RUNNER_JOB_ID, RUNNER_RESTART_COUNT and RUNNER_CAPACITY to every run.
+   * RUNNER_JOB_ID, RUNNER_RESTART_COUNT, RUNNER_CAPACITY, RUNNER_TASK_INDEX
+   * and RUNNER_TASK_COUNT to every run.
    *
    * @default - none
    */
@@ -98,6 +99,24 @@ export interface FargateSpotRunnerProps {
   readonly capacity?: CapacityStrategy;
 
   /**
+   * How many tasks each job is split over, all started at once (an even
+   * split of a test suite, as CircleCI's `parallelism` does). Every task runs
+   * the same image and command and learns its share from RUNNER_TASK_INDEX
+   * (`0` to `taskCount - 1`) and RUNNER_TASK_COUNT; each has its own
+   * checkpoint location, `checkpoints/<jobId>/<index>/` (with one task it
+   * stays `checkpoints/<jobId>/`), and its own interruption restarts and
+   * FARGATE fallback. The job succeeds when every task succeeds; a task
+   * that fails (or uses up its restarts) fails the job, and Step Functions
+   * stops the other tasks.
+   *
+   * At most 40: the tasks run as iterations of an inline Map state, which
+   * runs at most 40 at once.
+   *
+   * @default 1
+   */
+  readonly taskCount?: number;
+
+  /**
    * How many times an interrupted job is restarted from its checkpoint on the
    * capacity strategy before it runs once on FARGATE (or fails, without a
    * fallback).
@@ -136,9 +155,13 @@ export interface FargateSpotRunnerProps {
   /**
    * The ECS cluster. It must have the FARGATE and FARGATE_SPOT capacity
    * providers; they are enabled on a cluster of this app, and must already be
-   * on an imported one.
+   * on an imported one. The runner leaves the default capacity provider
+   * strategy of a given cluster as it is (other services may rely on it);
+   * every run names its strategy anyway.
    *
-   * @default - a cluster is created in `vpc`
+   * @default - a cluster is created in `vpc`, with the providers and a
+   * default capacity provider strategy equal to the jobs' strategy
+   * (`capacity`), so a task started by hand lands where the jobs do
    */
   readonly cluster?: ecs.ICluster;
 
@@ -270,6 +293,23 @@ export interface FargateSpotRunnerProps {
   readonly circleCi?: CircleCiOidcTrust;
 
   /**
+   * Create, in this stack, the IAM OIDC identity provider of each CI trust
+   * given without a `providerArn`: `token.actions.githubusercontent.com`
+   * (audience `sts.amazonaws.com`) for `externalCi`, and
+   * `oidc.circleci.com/org/<organizationId>` (audience the organization id)
+   * for `circleCi`. No thumbprint is set: IAM verifies these providers'
+   * certificates with its library of trusted root CAs.
+   *
+   * Off by default because an account holds at most one provider per URL:
+   * when the provider already exists (created by hand or by another stack),
+   * creating it again fails the deployment. Leave this off and the roles
+   * trust the provider at its usual ARN, or give `providerArn`.
+   *
+   * @default false
+   */
+  readonly createOidcProviders?: boolean;
+
+  /**
    * Name of the state machine (1 to 80 letters, digits, '-' and '_'); its
    * executions are the jobs.
    *
@@ -297,6 +337,12 @@ export const RUNNER_DEFAULTS = {
 
 /** Fargate stops containers at most this long after SIGTERM. */
 export const MAX_STOP_TIMEOUT_SECONDS = 120;
+/**
+ * Upper bound on `taskCount`: the tasks are iterations of an inline Map state,
+ * which runs at most 40 iterations at once (Step Functions developer guide,
+ * "Using Map state in Inline mode"); more would queue instead of running side by side.
+ */
+export const MAX_TASK_COUNT = 40;
 /** Upper bound on restarts, which keeps the execution's worst case bounded. */
 export const MAX_INTERRUPTION_RESTARTS = 25;
 /** Standard workflows run at most one year. */
@@ -350,6 +396,17 @@ export function runnerProblems(props: FargateSpotRunnerProps): { plan: CapacityP
         fix: `use a whole number of seconds from 1 to ${MAX_STOP_TIMEOUT_SECONDS}, e.g. Duration.seconds(${MAX_STOP_TIMEOUT_SECONDS}) (the default)`,
       });
     }
+  }
+
+  const taskCount = props.taskCount ?? 1;
+  // Not a token either: the split (one Map item per task) is built at synth.
+  if (!Number.isInteger(taskCount) || taskCount < 1 || taskCount > MAX_TASK_COUNT) {
+    problems.push({
+      property: 'taskCount',
+      value: Token.isUnresolved(taskCount) ? 'an unresolved token' : taskCount,
+      reason: `must be a whole number from 1 to ${MAX_TASK_COUNT}, known at synth: the tasks of a job run as iterations of an inline Map state, which runs at most ${MAX_TASK_COUNT} at once`,
+      fix: `split the job over 1 to ${MAX_TASK_COUNT} tasks, e.g. taskCount: 4; for more shards, give each task several (RUNNER_TASK_INDEX, RUNNER_TASK_INDEX + RUNNER_TASK_COUNT, ...)`,
+    });
   }
 
   const restarts = props.maxInterruptionRestarts ?? RUNNER_DEFAULTS.maxInterruptionRestarts;
@@ -416,6 +473,17 @@ export function runnerProblems(props: FargateSpotRunnerProps): { plan: CapacityP
   }
   if (props.circleCi) {
     problems.push(...circleCiTrustProblems(props.circleCi, 'circleCi'));
+  }
+  if (props.createOidcProviders) {
+    const toCreate = [props.externalCi, props.circleCi].filter((trust) => trust !== undefined && trust.providerArn === undefined);
+    if (toCreate.length === 0) {
+      problems.push({
+        property: 'createOidcProviders',
+        value: true,
+        reason: 'there is no provider to create: it creates the OIDC provider of externalCi or circleCi, and neither is given without a providerArn',
+        fix: 'give externalCi or circleCi (without providerArn), or drop createOidcProviders',
+      });
+    }
   }
   if (props.stateMachineName !== undefined && !Token.isUnresolved(props.stateMachineName) && !/^[A-Za-z0-9_-]{1,80}$/.test(props.stateMachineName)) {
     problems.push({

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -23,6 +24,7 @@ import type { DeploymentAction } from '../cross-account-pipeline/deployment-kind
 import { addNagSuppressions, ANY_PARTITION, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { throwIfProblems } from '../shared/validation';
+import { GITHUB_OIDC_ISSUER } from '../tenant-deployment-role/github-oidc-trust';
 
 /** Options of {@link FargateSpotRunner.pipelineAction}. */
 export interface RunnerPipelineActionOptions {
@@ -72,6 +74,8 @@ const SFN_ECS_EVENTS_RULE = 'StepFunctionsGetEventsForECSTaskRule';
  * - a job Spot interrupts (SIGTERM, then SIGKILL after `stopTimeout`, 120 s)
  *   is restarted with the same CHECKPOINT_S3_URI up to
  *   `maxInterruptionRestarts` times, then once on FARGATE, then fails;
+ * - a job may be split over `taskCount` tasks run side by side, each with its
+ *   index (RUNNER_TASK_INDEX), its own checkpoint location and its own restarts;
  * - start it from CodePipeline (`codePipelineAction`, `pipelineAction`), on
  *   a schedule (`schedule`, `addSchedule`) or from GitHub Actions
  *   (`externalCi`), or with `grantStartJobs`.
@@ -145,6 +149,10 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
   public readonly externalCiRole?: iam.IRole;
   /** The role CircleCI jobs assume (with `circleCi`). */
   public readonly circleCiRole?: iam.IRole;
+  /** The GitHub Actions OIDC provider the runner created (with `externalCi` and `createOidcProviders`). */
+  public readonly externalCiOidcProvider?: iam.IOidcProvider;
+  /** The CircleCI OIDC provider the runner created (with `circleCi` and `createOidcProviders`). */
+  public readonly circleCiOidcProvider?: iam.IOidcProvider;
   /** The capacity strategy of the jobs. */
   public readonly capacity: CapacityStrategy;
 
@@ -166,6 +174,16 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
     });
     if (this.cluster instanceof ecs.Cluster) {
       this.cluster.enableFargateCapacityProviders();
+    }
+    if (!props.cluster) {
+      // The cluster is the runner's own: its default strategy is the jobs' strategy, so a task
+      // started by hand (aws ecs run-task without --capacity-provider-strategy) lands where the
+      // runner's runs land. A cluster given by the user keeps its own default (it may serve others).
+      (this.cluster as ecs.Cluster).addDefaultCapacityProviderStrategy(plan.primary.map((share) => ({
+        capacityProvider: share.capacityProvider,
+        weight: share.weight,
+        ...(share.base !== undefined ? { base: share.base } : {}),
+      })));
     }
     if (props.containerInsights === false) {
       addNagSuppressions(this.cluster, [{ id: 'AwsSolutions-ECS4', reason: 'Container Insights was turned off on purpose (containerInsights: false) to save its metric costs for short batch jobs.' }]);
@@ -255,6 +273,7 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
       maxInterruptionRestarts: props.maxInterruptionRestarts ?? RUNNER_DEFAULTS.maxInterruptionRestarts,
       runTimeoutSeconds: runTimeout.toSeconds(),
       checkpointBucketName: this.checkpointBucket.bucketName,
+      taskCount: props.taskCount ?? 1,
     });
     const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: logGroupNames.stateMachine, encryptionKey: this.logEncryptionKey, retention, removalPolicy,
@@ -282,11 +301,26 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
     this.grantRunTask(this.stateMachine.role, executionRole);
 
     if (props.externalCi) {
-      this.externalCiRole = createExternalCiRole(this, 'ExternalCiRole', props.externalCi, this.stateMachine);
+      const create = props.createOidcProviders && props.externalCi.providerArn === undefined;
+      this.externalCiOidcProvider = create
+        ? new iam.OidcProviderNative(this, 'GitHubOidcProvider', { url: `https://${GITHUB_OIDC_ISSUER}`, clientIds: ['sts.amazonaws.com'] })
+        : undefined;
+      const trust = this.externalCiOidcProvider
+        ? { ...props.externalCi, providerArn: this.externalCiOidcProvider.oidcProviderArn }
+        : props.externalCi;
+      this.externalCiRole = createExternalCiRole(this, 'ExternalCiRole', trust, this.stateMachine);
       this.suppressExecutionWildcard(this.externalCiRole);
     }
     if (props.circleCi) {
-      const circleCiRole = createCircleCiRole(this, 'CircleCiRole', props.circleCi, this.stateMachine);
+      const create = props.createOidcProviders && props.circleCi.providerArn === undefined;
+      this.circleCiOidcProvider = create
+        ? new iam.OidcProviderNative(this, 'CircleCiOidcProvider', {
+          url: `https://oidc.circleci.com/org/${props.circleCi.organizationId}`,
+          clientIds: [props.circleCi.organizationId],
+        })
+        : undefined;
+      const trust = this.circleCiOidcProvider ? { ...props.circleCi, providerArn: this.circleCiOidcProvider.oidcProviderArn } : props.circleCi;
+      const circleCiRole = createCircleCiRole(this, 'CircleCiRole', trust, this.stateMachine);
       this.suppressExecutionWildcard(circleCiRole);
       this.circleCiRole = circleCiRole;
     }
@@ -369,7 +403,26 @@ export class FargateSpotRunner extends Construct implements iam.IGrantable {
     });
   }
 
-  /** The S3 URI under which each job's checkpoint lives (`<uri><jobId>/`). */
+  /**
+   * The number of jobs (executions of the state machine) that failed: a task
+   * exited non-zero, used up its restarts, found no capacity, timed out or
+   * could not be run. Step Functions' `ExecutionsFailed` metric of the
+   * runner's state machine, summed over 5 minutes by default.
+   */
+  public metricJobsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricFailed(props);
+  }
+
+  /**
+   * The number of jobs (executions of the state machine) that succeeded, all
+   * their tasks included. Step Functions' `ExecutionsSucceeded` metric of the
+   * runner's state machine, summed over 5 minutes by default.
+   */
+  public metricJobsSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricSucceeded(props);
+  }
+
+  /** The S3 URI under which each job's checkpoint lives (`<uri><jobId>/`, and `<uri><jobId>/<taskIndex>/` with `taskCount` above 1). */
   public get checkpointsUri(): string {
     return this.checkpoints.checkpointsUri;
   }

@@ -31,6 +31,17 @@
  * - Choice rules fail the execution with States.Runtime when the variable is
  *   missing, so every rule that reads `$.failure.Cause` comes after a rule
  *   that sends a missing Cause elsewhere.
+ *
+ * With `taskCount` above 1 the job is split over that many tasks: an inline
+ * Map state runs one iteration per task index (0 to taskCount - 1), each with
+ * the same run / classify / restart / fallback states and its own restart
+ * count and checkpoint location `checkpoints/<jobId>/<index>/`. A Fail state
+ * reached in one iteration fails the Map with that Fail's error and cause,
+ * and Step Functions stops the iterations still running ("Map state",
+ * Step Functions developer guide: a failed iteration fails the Map unless
+ * ToleratedFailureCount/Percentage say otherwise); the execution then fails
+ * with that error. With one task the definition has no Map and the checkpoint
+ * location stays `checkpoints/<jobId>/`.
  */
 import type { PlannedShare } from '../capacity-strategy';
 
@@ -44,6 +55,10 @@ export const RUNNER_ENVIRONMENT = {
   RESTART_COUNT: 'RUNNER_RESTART_COUNT',
   /** `PRIMARY` for runs on the configured strategy, `FARGATE` for the on-demand fallback run. */
   CAPACITY: 'RUNNER_CAPACITY',
+  /** The index of this task in the split, `0` to `RUNNER_TASK_COUNT - 1` (like CircleCI's CIRCLE_NODE_INDEX). */
+  TASK_INDEX: 'RUNNER_TASK_INDEX',
+  /** How many tasks the job is split over (`taskCount`; like CircleCI's CIRCLE_NODE_TOTAL). */
+  TASK_COUNT: 'RUNNER_TASK_COUNT',
 } as const;
 
 /** Names of the states, for tests and for reading the execution history. */
@@ -65,6 +80,8 @@ export const RUNNER_STATES = {
   INTERRUPTED_TOO_OFTEN: 'Interrupted too often',
   TIMED_OUT: 'Job timed out',
   RUN_FAILED: 'Could not run the job',
+  /** With taskCount > 1: the Map state that runs one iteration per task. */
+  RUN_TASKS: 'Run the tasks',
 } as const;
 
 /** Error names of the runner's Fail states (what `DescribeExecution` returns as `error`). */
@@ -113,6 +130,13 @@ export interface RunnerDefinitionOptions {
   readonly runTimeoutSeconds: number;
   /** The bucket whose `checkpoints/<jobId>/` prefix holds each job's checkpoint. */
   readonly checkpointBucketName: string;
+  /**
+   * How many tasks the job is split over; above 1 each task runs in its own
+   * Map iteration with its own restarts and `checkpoints/<jobId>/<index>/`.
+   *
+   * @default 1
+   */
+  readonly taskCount?: number;
 }
 
 type State = Record<string, unknown>;
@@ -120,10 +144,29 @@ type State = Record<string, unknown>;
 /** The definition as a JSON-able object (render it with `Stack.toJsonString`). */
 export function runnerDefinition(o: RunnerDefinitionOptions): Record<string, unknown> {
   const S = RUNNER_STATES;
-  const afterPrimaryCapacity = o.fallbackToOnDemand ? S.RUN_ON_DEMAND : S.NO_SPOT_CAPACITY;
-  const afterRestartsUsed = o.fallbackToOnDemand ? S.RUN_ON_DEMAND : S.INTERRUPTED_TOO_OFTEN;
-
+  const taskCount = o.taskCount ?? 1;
+  const split = taskCount > 1;
   const states: Record<string, State> = {
+    ...jobIdStates(o, split ? S.RUN_TASKS : S.RUN),
+    ...(split ? { [S.RUN_TASKS]: runTasksState(o, taskCount) } : taskStates(o, false)),
+  };
+  return {
+    Comment: 'FargateSpotRunner: runs a job on its capacity strategy, restarts it from its checkpoint after Spot interruptions'
+      + (o.fallbackToOnDemand ? ', falls back to FARGATE once' : '')
+      + (split ? `; split over ${taskCount} tasks, each restarted on its own` : ''),
+    StartAt: S.PICK_JOB_ID,
+    // Every run may use its whole timeout: the first, each restart and the fallback, plus a margin.
+    // Tasks of a split run side by side, so the bound does not grow with taskCount.
+    TimeoutSeconds: o.runTimeoutSeconds * (o.maxInterruptionRestarts + 2) + 3600,
+    States: states,
+  };
+}
+
+/** The states that fix the job id (given in the input, or the execution name), then go to `next`. */
+function jobIdStates(o: RunnerDefinitionOptions, next: string): Record<string, State> {
+  const S = RUNNER_STATES;
+  const split = (o.taskCount ?? 1) > 1;
+  return {
     [S.PICK_JOB_ID]: {
       Type: 'Choice',
       Comment: 'The job id names the checkpoint location; give the same jobId to resume a job in a new execution',
@@ -136,15 +179,56 @@ export function runnerDefinition(o: RunnerDefinitionOptions): Record<string, unk
       ],
       Default: S.INVALID_INPUT,
     },
-    [S.GIVEN_JOB_ID]: jobState(o, '$.jobId'),
-    [S.EXECUTION_JOB_ID]: jobState(o, '$$.Execution.Name'),
+    [S.GIVEN_JOB_ID]: split ? splitJobState(o, '$.jobId', next) : jobState(o, '$.jobId'),
+    [S.EXECUTION_JOB_ID]: split ? splitJobState(o, '$$.Execution.Name', next) : jobState(o, '$$.Execution.Name'),
     [S.INVALID_INPUT]: {
       Type: 'Fail',
       Error: RUNNER_ERRORS.INVALID_INPUT,
       Cause: 'The input field jobId must be a non-empty string (or be left out to use the execution name).',
     },
+  };
+}
 
-    [S.RUN]: runState(o, o.primary, 'PRIMARY', S.CLASSIFY_RUN),
+/**
+ * The Map state of a split job: one inline iteration per task index, all at
+ * once; each iteration starts with its own runner state (index, count,
+ * restarts 0, checkpoint location), and any iteration that fails fails the Map.
+ */
+function runTasksState(o: RunnerDefinitionOptions, taskCount: number): State {
+  return {
+    Type: 'Map',
+    Comment: `One iteration per task (${taskCount}), each with its own restarts and checkpoint location`,
+    ItemsPath: '$.runner.taskIndexes',
+    MaxConcurrency: taskCount,
+    ItemSelector: {
+      runner: {
+        'jobId.$': '$.runner.jobId',
+        'taskIndex.$': '$$.Map.Item.Value',
+        'restarts': 0,
+        'checkpointUri.$': `States.Format('s3://${o.checkpointBucketName}/${CHECKPOINT_PREFIX}{}/{}/', $.runner.jobId, $$.Map.Item.Value)`,
+      },
+    },
+    ItemProcessor: {
+      ProcessorConfig: { Mode: 'INLINE' },
+      StartAt: RUNNER_STATES.RUN,
+      States: taskStates(o, true),
+    },
+    ResultPath: null,
+    End: true,
+  };
+}
+
+/** The run / classify / restart / fallback states of one task (the whole job when it is not split). */
+function taskStates(o: RunnerDefinitionOptions, split: boolean): Record<string, State> {
+  const S = RUNNER_STATES;
+  const afterPrimaryCapacity = o.fallbackToOnDemand ? S.RUN_ON_DEMAND : S.NO_SPOT_CAPACITY;
+  const afterRestartsUsed = o.fallbackToOnDemand ? S.RUN_ON_DEMAND : S.INTERRUPTED_TOO_OFTEN;
+  // In a split, causes say which task failed: 'Task {} of N: '.
+  const who = split ? `Task {} of ${o.taskCount}: ` : '';
+  const whoArg = split ? '$.runner.taskIndex, ' : '';
+  const states: Record<string, State> = {
+
+    [S.RUN]: runState(o, o.primary, 'PRIMARY', S.CLASSIFY_RUN, split),
     [S.CLASSIFY_RUN]: classifyState({
       interrupted: S.RESTARTS_LEFT,
       noCapacity: afterPrimaryCapacity,
@@ -159,6 +243,7 @@ export function runnerDefinition(o: RunnerDefinitionOptions): Record<string, unk
       Type: 'Pass',
       Parameters: {
         'jobId.$': '$.runner.jobId',
+        ...(split ? { 'taskIndex.$': '$.runner.taskIndex' } : {}),
         'checkpointUri.$': '$.runner.checkpointUri',
         'restarts.$': 'States.MathAdd($.runner.restarts, 1)',
       },
@@ -170,19 +255,14 @@ export function runnerDefinition(o: RunnerDefinitionOptions): Record<string, unk
     [S.JOB_FAILED]: {
       Type: 'Fail',
       Error: RUNNER_ERRORS.JOB_FAILED,
-      CausePath: "States.Format('The job stopped with an error that is not a Spot interruption, so it is not run again. Task: {}', $.failure.Cause)",
-    },
-    [S.NO_SPOT_CAPACITY]: {
-      Type: 'Fail',
-      Error: RUNNER_ERRORS.NO_CAPACITY,
-      CausePath: "States.Format('ECS could not place the job for lack of Fargate Spot capacity and the capacity strategy has no on-demand fallback: {}', $.failure.Cause)",
+      CausePath: `States.Format('${who}The job stopped with an error that is not a Spot interruption, so it is not run again. Task: {}', ${whoArg}$.failure.Cause)`,
     },
     [S.INTERRUPTED_TOO_OFTEN]: {
       Type: 'Fail',
       Error: RUNNER_ERRORS.INTERRUPTED_TOO_OFTEN,
       CausePath: o.fallbackToOnDemand
-        ? "States.Format('The job was interrupted after {} restarts from its checkpoint and then once more on FARGATE, so the runner gives up. Its checkpoint is kept at {}', $.runner.restarts, $.runner.checkpointUri)"
-        : "States.Format('The job was interrupted after {} restarts from its checkpoint (maxInterruptionRestarts) and the capacity strategy has no on-demand fallback, so the runner gives up. Its checkpoint is kept at {}', $.runner.restarts, $.runner.checkpointUri)",
+        ? `States.Format('${who}The job was interrupted after {} restarts from its checkpoint and then once more on FARGATE, so the runner gives up. Its checkpoint is kept at {}', ${whoArg}$.runner.restarts, $.runner.checkpointUri)`
+        : `States.Format('${who}The job was interrupted after {} restarts from its checkpoint (maxInterruptionRestarts) and the capacity strategy has no on-demand fallback, so the runner gives up. Its checkpoint is kept at {}', ${whoArg}$.runner.restarts, $.runner.checkpointUri)`,
     },
     [S.TIMED_OUT]: {
       Type: 'Fail',
@@ -192,12 +272,20 @@ export function runnerDefinition(o: RunnerDefinitionOptions): Record<string, unk
     [S.RUN_FAILED]: {
       Type: 'Fail',
       Error: RUNNER_ERRORS.RUN_FAILED,
-      CausePath: "States.Format('ECS could not run the job ({}); the execution history holds the full cause.', $.failure.Error)",
+      CausePath: `States.Format('${who}ECS could not run the job ({}); the execution history holds the full cause.', ${whoArg}$.failure.Error)`,
     },
   };
 
+  if (!o.fallbackToOnDemand) {
+    // Only reachable without the fallback (an unreachable state is refused by statelint).
+    states[S.NO_SPOT_CAPACITY] = {
+      Type: 'Fail',
+      Error: RUNNER_ERRORS.NO_CAPACITY,
+      CausePath: `States.Format('${who}ECS could not place the job for lack of Fargate Spot capacity and the capacity strategy has no on-demand fallback: {}', ${whoArg}$.failure.Cause)`,
+    };
+  }
   if (o.fallbackToOnDemand) {
-    states[S.RUN_ON_DEMAND] = runState(o, [{ capacityProvider: 'FARGATE' as PlannedShare['capacityProvider'], weight: 1 }], 'FARGATE', S.CLASSIFY_ON_DEMAND);
+    states[S.RUN_ON_DEMAND] = runState(o, [{ capacityProvider: 'FARGATE' as PlannedShare['capacityProvider'], weight: 1 }], 'FARGATE', S.CLASSIFY_ON_DEMAND, split);
     states[S.CLASSIFY_ON_DEMAND] = classifyState({
       interrupted: S.INTERRUPTED_TOO_OFTEN,
       noCapacity: S.NO_ON_DEMAND_CAPACITY,
@@ -205,18 +293,10 @@ export function runnerDefinition(o: RunnerDefinitionOptions): Record<string, unk
     states[S.NO_ON_DEMAND_CAPACITY] = {
       Type: 'Fail',
       Error: RUNNER_ERRORS.NO_CAPACITY,
-      CausePath: "States.Format('ECS could not place the job on Fargate Spot nor on FARGATE for lack of capacity: {}', $.failure.Cause)",
+      CausePath: `States.Format('${who}ECS could not place the job on Fargate Spot nor on FARGATE for lack of capacity: {}', ${whoArg}$.failure.Cause)`,
     };
   }
-
-  return {
-    Comment: 'FargateSpotRunner: runs a job on its capacity strategy, restarts it from its checkpoint after Spot interruptions'
-      + (o.fallbackToOnDemand ? ', falls back to FARGATE once' : ''),
-    StartAt: S.PICK_JOB_ID,
-    // Every run may use its whole timeout: the first, each restart and the fallback, plus a margin.
-    TimeoutSeconds: o.runTimeoutSeconds * (o.maxInterruptionRestarts + 2) + 3600,
-    States: states,
-  };
+  return states;
 }
 
 /** A Pass state that fixes the job id, the restart count and the checkpoint location for all runs. */
@@ -234,7 +314,24 @@ function jobState(o: RunnerDefinitionOptions, jobIdPath: string): State {
   };
 }
 
-function runState(o: RunnerDefinitionOptions, strategy: PlannedShare[], capacity: string, classify: string): State {
+/** The Pass state of a split job: the job id and the task indexes the Map runs over. */
+function splitJobState(o: RunnerDefinitionOptions, jobIdPath: string, next: string): State {
+  return {
+    Type: 'Pass',
+    Parameters: {
+      runner: {
+        'jobId.$': jobIdPath,
+        'taskIndexes': Array.from({ length: o.taskCount ?? 1 }, (_, i) => i),
+      },
+    },
+    Next: next,
+  };
+}
+
+function runState(o: RunnerDefinitionOptions, strategy: PlannedShare[], capacity: string, classify: string, split: boolean): State {
+  const taskIndex = split
+    ? { 'Name': RUNNER_ENVIRONMENT.TASK_INDEX, 'Value.$': "States.Format('{}', $.runner.taskIndex)" }
+    : { Name: RUNNER_ENVIRONMENT.TASK_INDEX, Value: '0' };
   return {
     Type: 'Task',
     Comment: capacity === 'FARGATE' ? 'One run on on-demand FARGATE, from the same checkpoint' : 'Run on the configured capacity strategy',
@@ -263,6 +360,8 @@ function runState(o: RunnerDefinitionOptions, strategy: PlannedShare[], capacity
             { 'Name': RUNNER_ENVIRONMENT.JOB_ID, 'Value.$': '$.runner.jobId' },
             { 'Name': RUNNER_ENVIRONMENT.RESTART_COUNT, 'Value.$': "States.Format('{}', $.runner.restarts)" },
             { Name: RUNNER_ENVIRONMENT.CAPACITY, Value: capacity },
+            taskIndex,
+            { Name: RUNNER_ENVIRONMENT.TASK_COUNT, Value: String(o.taskCount ?? 1) },
           ],
         }],
       },
