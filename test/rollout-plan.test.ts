@@ -1,6 +1,6 @@
 import {
-  approvalStageName, DEFAULT_LIMITS, PlanLimits, planProblems, planRollout, PlannedPipeline, PlannedWave, PlanStageInput, PlanTarget, targetsOf,
-  verifyStageName, waveStageName,
+  approvalStageName, DEFAULT_LIMITS, isWholeIn, PlanLimits, planProblems, planRollout, PlannedPipeline, PlannedWave, PlanStageInput, PlanTarget,
+  QUOTA_CEILING, resolveLimits, targetsOf, verifyStageName, waveStageName,
 } from '../src/cross-account-pipeline/rollout-plan';
 import { describeProblem } from '../src/shared/validation';
 
@@ -45,7 +45,7 @@ function expectWithinLimits(stages: PlanStageInput[], limits: PlanLimits, pipeli
   // check, cheap enough for the mutation run, which repeats it for every mutant.
   expect(names.filter((name) => !/^[A-Za-z0-9.@_-]{1,100}$/.test(name))).toEqual([]);
   // Every target exactly once, in input order (same objects).
-  const planned = targetsOf({ pipelines, targetCount: all.length, limits });
+  const planned = targetsOf({ pipelines, targetCount: all.length, limits, build: true });
   expect(planned.length).toBe(all.length);
   expect(planned.findIndex((target, i) => target !== all[i])).toBe(-1);
 }
@@ -227,13 +227,16 @@ describe('planProblems', () => {
     expect(problemsOf([{ name: 'Dev', targets: [good] }])).toEqual([]);
   });
 
-  test('no stages at all', () => {
-    expect(problemsOf([])).toEqual([{
+  test('no stages at all: a build-only pipeline is fine, a pipeline without a build would be a Source stage alone', () => {
+    expect(problemsOf([])).toEqual([]);
+    expect(planProblems([], DEFAULT_LIMITS, { build: true })).toEqual([]);
+    expect(planProblems([], DEFAULT_LIMITS, { build: false })).toEqual([{
       property: 'stages',
       value: [],
-      reason: 'a pipeline needs at least one stage to deploy to',
-      fix: "add a stage, for example { name: 'Dev', targets: [{ id: 'dev', account: '111111111111', region: 'eu-west-1' }] }",
+      reason: 'a pipeline without a build needs at least one stage to deploy to (CodePipeline refuses a pipeline of a Source stage alone)',
+      fix: "add a stage, for example { name: 'Dev', targets: [{ id: 'dev', account: '111111111111', region: 'eu-west-1' }] }, or give buildOptions for a build-only pipeline",
     }]);
+    expect(planProblems([{ name: 'Dev', targets: [good] }], DEFAULT_LIMITS, { build: false })).toEqual([]);
   });
 
   test('a stage with no targets', () => {
@@ -634,6 +637,49 @@ describe('planRollout packing at the edges', () => {
     expect(planRollout([{ name: 'Prod', targets: targets('prod', 1) }], { stagesPerPipeline: 10, maxActionsPerPipeline: 200 }).limits).toEqual({
       stagesPerPipeline: 10, actionsPerStage: 50, waveSize: 50, maxActionsPerPipeline: 200,
     });
+  });
+
+  test('an invalid actionsPerStage is one problem: the default waveSize does not follow it', () => {
+    expect(() => planRollout([{ name: 'Prod', targets: targets('prod', 1) }], { actionsPerStage: 0 })).toThrow(
+      'invalid rollout plan:\n  - limits.actionsPerStage = 0: must be a whole number from 1 to 100. '
+      + 'Fix: use the CodePipeline quota "actions per stage" of the tooling account (50, or 100 where AWS raised it)',
+    );
+    expect(resolveLimits({ actionsPerStage: 0 })).toEqual({ stagesPerPipeline: 50, actionsPerStage: 0, waveSize: 50, maxActionsPerPipeline: 1000 });
+    expect(resolveLimits({ actionsPerStage: 101 }).waveSize).toBe(50);
+    expect(resolveLimits({ actionsPerStage: 100 }).waveSize).toBe(50);
+    expect(resolveLimits({ actionsPerStage: 1 }).waveSize).toBe(1);
+    expect(resolveLimits({ actionsPerStage: 20, waveSize: 7 }).waveSize).toBe(7);
+  });
+
+  test('a build-only plan: one release pipeline of Source and Build', () => {
+    expect(planRollout([])).toEqual({
+      pipelines: [{ index: 0, role: 'release', stages: [], stageCount: 2, actionCount: 0, handsOff: false }],
+      targetCount: 0,
+      limits: DEFAULT_LIMITS,
+      build: true,
+    });
+  });
+
+  test('a plan without a build: the release pipeline has one fixed stage, Source, so one more wave fits', () => {
+    const stages = [{ name: 'Prod', targets: targets('prod', 4) }];
+    const plan = planRollout(stages, { waveSize: 1, stagesPerPipeline: 4 }, { build: false });
+    expect(plan.build).toBe(false);
+    expect(plan.pipelines.map((p) => [stageNames(p), p.stageCount, p.handsOff])).toEqual([
+      [['Prod-Wave-1-of-4', 'Prod-Wave-2-of-4'], 4, true],
+      [['Prod-Wave-3-of-4', 'Prod-Wave-4-of-4'], 3, false],
+    ]);
+    // With a build, the release pipeline holds one wave fewer.
+    expect(planRollout(stages, { waveSize: 1, stagesPerPipeline: 4 }).pipelines.map((p) => [stageNames(p), p.stageCount])).toEqual([
+      [['Prod-Wave-1-of-4'], 4],
+      [['Prod-Wave-2-of-4', 'Prod-Wave-3-of-4', 'Prod-Wave-4-of-4'], 4],
+    ]);
+    expect(() => planRollout([], {}, { build: false })).toThrow(/stages = \[\]: a pipeline without a build needs at least one stage/);
+  });
+
+  test('isWholeIn: whole numbers within both bounds', () => {
+    expect([isWholeIn(1, 1, 3), isWholeIn(3, 1, 3), isWholeIn(0, 1, 3), isWholeIn(4, 1, 3), isWholeIn(1.5, 1, 3), isWholeIn(NaN, 1, 3)])
+      .toEqual([true, true, false, false, false, false]);
+    expect(QUOTA_CEILING).toBe(100);
   });
 
   test('targetCount adds every stage', () => {

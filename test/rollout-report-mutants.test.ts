@@ -29,6 +29,7 @@ test('a line break of any kind is one space; a backslash in a cell is escaped', 
   const plan: RolloutPlan = {
     targetCount: 1,
     limits: DEFAULT_LIMITS,
+    build: true,
     pipelines: [{
       index: 0,
       role: 'release',

@@ -150,6 +150,7 @@ describe('renderRolloutMarkdown', () => {
     const plan: RolloutPlan = {
       targetCount: 1,
       limits: DEFAULT_LIMITS,
+      build: true,
       pipelines: [{
         index: 0,
         role: 'release',
@@ -163,5 +164,63 @@ describe('renderRolloutMarkdown', () => {
     expect(markdown.split('\n')[0]).toBe('# Line one line two');
     expect(markdown).toContain('    P0S2["say #quot;hi#quot; #35;1 #60;b#62; (1 target)"]\n');
     expect(targetRows(markdown)).toEqual(['| 1 | U\\|S | 1 of 1 | 0 | say "hi" #1 &lt;b> | a\\|b\\`c | &lt;123> | x y |']);
+  });
+});
+
+describe('renderRolloutMarkdown of pipelines without deploy stages or without a build', () => {
+  test('a build-only plan: Source -> Build, the store of the home region only, no table', () => {
+    expect(renderRolloutMarkdown(planRollout([]), { homeRegion: 'us-east-1' })).toBe([
+      '# Rollout plan',
+      '',
+      '0 targets, 1 pipeline, 2 CodePipeline stages, 0 waves, 0 approvals.',
+      '',
+      '## Deploy order',
+      '',
+      "1. The `ArtifactStore` of the pipeline's region: us-east-1.",
+      '2. The pipeline stack. It deploys to no target: it builds only.',
+      '',
+      '```mermaid',
+      'flowchart LR',
+      '  subgraph P0 ["Pipeline 0 (release)"]',
+      '    P0S0["Source"]',
+      '    P0S1["Build"]',
+      '    P0S0 --> P0S1',
+      '  end',
+      '```',
+      '',
+      'No targets: the pipeline builds only.',
+      '',
+    ].join('\n'));
+  });
+
+  test('a build-only plan without a home region names no region', () => {
+    expect(renderRolloutMarkdown(planRollout([])).split('\n')[6]).toBe("1. The `ArtifactStore` of the pipeline's region.");
+  });
+
+  test('a plan without a build: no Build stage, and the handoff leaves from the last stage of the release pipeline', () => {
+    const plan = planRollout([{ name: 'Prod', targets: targets('t', 4) }], { waveSize: 1, stagesPerPipeline: 4 }, { build: false });
+    const markdown = renderRolloutMarkdown(plan);
+    expect(markdown.split('\n')[2]).toBe('4 targets, 2 pipelines, 7 CodePipeline stages, 4 waves, 0 approvals.');
+    expect(markdown).toContain([
+      'flowchart LR',
+      '  subgraph P0 ["Pipeline 0 (release)"]',
+      '    P0S0["Source"]',
+      '    P0S1["Prod-Wave-1-of-4 (1 target)"]',
+      '    P0S2["Prod-Wave-2-of-4 (1 target)"]',
+      '    P0S3["Handoff"]',
+      '    P0S0 --> P0S1',
+      '    P0S1 --> P0S2',
+      '    P0S2 --> P0S3',
+      '  end',
+      '  subgraph P1 ["Pipeline 1 (continuation)"]',
+      '    P1S0["Source"]',
+      '    P1S1["Prod-Wave-3-of-4 (1 target)"]',
+      '    P1S2["Prod-Wave-4-of-4 (1 target)"]',
+      '    P1S0 --> P1S1',
+      '    P1S1 --> P1S2',
+      '  end',
+      '  P0S3 -.->|artifact| P1S0',
+      '```',
+    ].join('\n'));
   });
 });

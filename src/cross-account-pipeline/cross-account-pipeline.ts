@@ -22,8 +22,8 @@ import { partitionOf } from './private/partition';
 import { regionalArtifactKeyArn } from './private/regional-artifact-key';
 import { codePipelinePrincipal } from './private/service-principals';
 import {
-  BUILD_STAGE_NAME, DEFAULT_LIMITS, HANDOFF_STAGE_NAME, PlanLimits, PlannedPipeline, PlannedStage, planProblems, PlanStageInput,
-  RolloutPlan, planRollout, SOURCE_STAGE_NAME,
+  BUILD_STAGE_NAME, DEFAULT_LIMITS, HANDOFF_STAGE_NAME, isWholeIn, PlanLimits, PlannedPipeline, PlannedStage, planProblems, PlanStageInput,
+  QUOTA_CEILING, RolloutPlan, planRollout, SOURCE_STAGE_NAME,
 } from './rollout-plan';
 import { renderRolloutMarkdown } from './rollout-report';
 import { IArtifactStore } from '../artifact-store/artifact-store';
@@ -118,12 +118,25 @@ export interface CrossAccountPipelineProps {
   readonly artifactStore: IArtifactStore;
   /** Where the code comes from. */
   readonly source: PipelineSource;
-  /** How it is built. */
-  readonly buildOptions: PipelineBuildOptions;
-  /** The stages, in order. */
+  /**
+   * How it is built. Without a build the pipeline has no Build stage and the
+   * targets deploy the source artifact as it is (a template or bundle that
+   * another system built and committed or uploaded).
+   *
+   * @default - no build: the source is deployed as it is
+   */
+  readonly buildOptions?: PipelineBuildOptions;
+  /**
+   * The stages, in order. With none, the pipeline only builds (Source and
+   * Build): a build-only pipeline, which needs `buildOptions`.
+   */
   readonly stages: PipelineStageOptions[];
-  /** How targets are deployed, unless a stage says otherwise. */
-  readonly deploymentKind: IDeploymentKind;
+  /**
+   * How targets are deployed, unless a stage says otherwise.
+   *
+   * @default - none: every stage gives its own `deploymentKind` (a build-only pipeline needs none)
+   */
+  readonly deploymentKind?: IDeploymentKind;
   /** Name of the release pipeline; continuation pipelines append `-2`, `-3`, ... @default - '<qualifier>-<construct id>' */
   readonly pipelineName?: string;
   /** CodePipeline limits. @default - AWS defaults (50 stages, 50 actions per stage) */
@@ -177,7 +190,10 @@ const APPROVAL_TIMEOUT_MAX = Duration.days(60);
 /**
  * A release pipeline in the tooling account: source, build, then stages of
  * targets in other accounts and regions, deployed in parallel waves with
- * optional approvals. When the targets need more than one pipeline can hold,
+ * optional approvals. The build is optional (without `buildOptions` the
+ * targets deploy the source as it is), and so are the stages (with none, the
+ * pipeline only builds); a source without a trigger leaves the start to
+ * another system, which `grantStart` lets in. When the targets need more than one pipeline can hold,
  * it becomes a chain of pipelines (the later ones in nested stacks), each fed
  * the released artifact by the one before, all within CodePipeline's quotas.
  *
@@ -224,8 +240,8 @@ const APPROVAL_TIMEOUT_MAX = Duration.days(60);
 export class CrossAccountPipeline extends Construct {
   /** The role every pipeline of the chain runs as (on the contract's pipeline path). */
   public readonly pipelineRole: iam.Role;
-  /** The project that builds the release. */
-  public readonly buildProject: codebuild.PipelineProject;
+  /** The project that builds the release; undefined for a pipeline without `buildOptions`. */
+  public readonly buildProject?: codebuild.PipelineProject;
   /** Names of the pipelines, release pipeline first. */
   public readonly pipelineNames: string[];
   /**
@@ -240,7 +256,8 @@ export class CrossAccountPipeline extends Construct {
   private readonly plan: RolloutPlan;
   /** The partition of the pipeline's region: literal when aws-cdk-lib's RegionInfo knows the region, else `Aws.PARTITION`. */
   private readonly partition: string;
-  private readonly stageKinds = new Map<string, IDeploymentKind>();
+  /** The kind of each stage; undefined (refused at synth) when neither the stage nor the pipeline gives one. */
+  private readonly stageKinds = new Map<string, IDeploymentKind | undefined>();
   private readonly approvals = new Map<string, ApprovalOptions>();
   /** CodeBuild projects of each stage's verification steps. */
   private readonly verifySteps = new Map<string, Array<{ step: PipelineStep; project: codebuild.PipelineProject }>>();
@@ -262,8 +279,8 @@ export class CrossAccountPipeline extends Construct {
       if (stage.approval) this.approvals.set(stage.name, stage.approval);
     }
     const limits = this.effectiveLimits();
-    throwIfProblems(this, this.inputProblems(limits));
-    this.plan = planRollout(planInput(props.stages), limits);
+    throwIfProblems(this, [...limits.problems, ...this.inputProblems(limits.limits)]);
+    this.plan = planRollout(planInput(props.stages), limits.limits, { build: props.buildOptions !== undefined });
 
     const baseName = props.pipelineName ?? `${props.contract.qualifier}-${id}`;
     this.pipelineNames = this.plan.pipelines.map((p) => (p.index === 0 ? baseName : `${baseName}-${p.index + 1}`));
@@ -274,10 +291,11 @@ export class CrossAccountPipeline extends Construct {
       description: `Runs the pipelines of ${baseName}; may assume the contract's action role in the targets`,
     });
     this.grantPipelineRole();
-    this.buildProject = this.createBuildProject();
+    // Only a build runs repository code with write access to the store: its folder grants and checks come with it.
+    this.buildProject = props.buildOptions ? this.createBuildProject(props.buildOptions) : undefined;
     this.createVerifyProjects();
     for (const kind of new Set(this.stageKinds.values())) {
-      kind.bind(this, {
+      kind!.bind(this, {
         pipelineRole: this.pipelineRole, contract: props.contract, targetAccounts: this.targetAccounts(), artifactStore: props.artifactStore,
       });
     }
@@ -359,6 +377,21 @@ export class CrossAccountPipeline extends Construct {
     return this.monitoring.alarmOnPipelineFailed(id, options);
   }
 
+  /**
+   * Lets `grantee` start the release pipeline (another system that decides
+   * when to release: an orchestrator, a scheduler, a deployment database):
+   * `codepipeline:StartPipelineExecution` on the ARN of the first pipeline of
+   * the chain, nothing else. The later pipelines of a chain start from the
+   * release pipeline's handoffs.
+   */
+  public grantStart(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['codepipeline:StartPipelineExecution'],
+      resourceArns: [this.pipelines[0].pipelineArn],
+    });
+  }
+
   /** notificationTopic first, then notificationTargets, as the user gave them. */
   private givenNotificationTargets(): LabelledTarget[] {
     const topic = this.props.notificationTopic;
@@ -377,17 +410,66 @@ export class CrossAccountPipeline extends Construct {
     return this.props.stages.flatMap((s) => s.targets.map((t) => t.account));
   }
 
-  /** Limits in targets: a kind with several actions per target gets fewer targets per stage. */
-  private effectiveLimits(): PlanLimits {
+  /**
+   * Limits in targets: a kind with several actions per target gets fewer
+   * targets per stage. A value that is no valid number of actions goes to the
+   * plan as given, which reports it with that value; a valid one too small for
+   * one target of the kind is reported here. Either way, one problem per value.
+   */
+  private effectiveLimits(): { limits: PlanLimits; problems: Problem[] } {
     const given = this.props.limits ?? {};
-    const actionsPerTarget = Math.max(...[...this.stageKinds.values()].map((k) => k.actionsPerTarget));
+    const stages = this.props.stages.map((stage) => ({ stage: stage.name, actions: this.stageKinds.get(stage.name)?.actionsPerTarget ?? 1 }));
+    const widest = stages.reduce((a, b) => (b.actions > a.actions ? b : a), { stage: '', actions: 1 });
+    const actionsPerTarget = widest.actions;
+    const problems: Problem[] = [];
+    const perTarget = (property: string, actions: number, max: number): number => {
+      if (!isWholeIn(actions, 1, max)) return actions;
+      if (actions < actionsPerTarget) {
+        problems.push({
+          property: `limits.${property}`,
+          value: actions,
+          reason: `the deployment kind of stage '${widest.stage}' renders ${actionsPerTarget} actions per target, ` +
+            `more than ${property === 'actionsPerStage' ? 'one CodePipeline stage' : 'one pipeline'} of ${actions} action${actions === 1 ? '' : 's'} holds`,
+          fix: `set ${property} to ${actionsPerTarget} or more`,
+        });
+        return 1;
+      }
+      return Math.floor(actions / actionsPerTarget);
+    };
     const actionsPerStage = given.actionsPerStage ?? DEFAULT_LIMITS.actionsPerStage;
-    const targetsPerStage = Math.floor(actionsPerStage / actionsPerTarget);
+    const targetsPerStage = perTarget('actionsPerStage', actionsPerStage, QUOTA_CEILING);
+    let waveSize = given.waveSize ?? (isWholeIn(actionsPerStage, 1, QUOTA_CEILING) ? targetsPerStage : DEFAULT_LIMITS.waveSize);
+    const kindOfStage = `the deployment kind of stage '${widest.stage}' renders ${actionsPerTarget} actions per target`;
+    // With several actions per target the plan would speak of targets where the user wrote actions: said here instead.
+    const waveValid = isWholeIn(waveSize, 1, Infinity);
+    if (actionsPerTarget > 1 && waveValid && isWholeIn(actionsPerStage, actionsPerTarget, QUOTA_CEILING) && waveSize > targetsPerStage) {
+      problems.push({
+        property: 'limits.waveSize',
+        value: waveSize,
+        reason: `a wave is one CodePipeline stage of at most actionsPerStage (${actionsPerStage}) actions, and ${kindOfStage}: ${targetsPerStage} targets`,
+        fix: `set waveSize to ${targetsPerStage} or less, or raise actionsPerStage if the account's quota allows`,
+      });
+      waveSize = targetsPerStage;
+    }
+    const maxActions = given.maxActionsPerPipeline ?? DEFAULT_LIMITS.maxActionsPerPipeline;
+    let maxTargets = perTarget('maxActionsPerPipeline', maxActions, Infinity);
+    if (actionsPerTarget > 1 && waveValid && isWholeIn(maxActions, actionsPerTarget, Infinity) && maxTargets < waveSize) {
+      problems.push({
+        property: 'limits.maxActionsPerPipeline',
+        value: maxActions,
+        reason: `one wave of ${waveSize} targets is ${waveSize * actionsPerTarget} actions (${kindOfStage}), more than one pipeline would hold`,
+        fix: `set maxActionsPerPipeline to ${waveSize * actionsPerTarget} or more (default ${DEFAULT_LIMITS.maxActionsPerPipeline})`,
+      });
+      maxTargets = waveSize;
+    }
     return {
-      stagesPerPipeline: given.stagesPerPipeline ?? DEFAULT_LIMITS.stagesPerPipeline,
-      actionsPerStage: targetsPerStage,
-      waveSize: given.waveSize ?? targetsPerStage,
-      maxActionsPerPipeline: Math.floor((given.maxActionsPerPipeline ?? DEFAULT_LIMITS.maxActionsPerPipeline) / actionsPerTarget),
+      problems,
+      limits: {
+        stagesPerPipeline: given.stagesPerPipeline ?? DEFAULT_LIMITS.stagesPerPipeline,
+        actionsPerStage: targetsPerStage,
+        waveSize,
+        maxActionsPerPipeline: maxTargets,
+      },
     };
   }
 
@@ -396,7 +478,7 @@ export class CrossAccountPipeline extends Construct {
     const problems = [
       ...contractProblems(props.contract),
       ...props.source._problems('source'),
-      ...planProblems(planInput(props.stages), limits),
+      ...planProblems(planInput(props.stages), limits, { build: props.buildOptions !== undefined }),
       ...notificationTargetProblems([], this.givenNotificationTargets()),
     ];
     const name = props.pipelineName;
@@ -417,7 +499,16 @@ export class CrossAccountPipeline extends Construct {
       });
     }
     props.stages.forEach((stage, i) => {
-      const kind = this.stageKinds.get(stage.name)!;
+      const kind = this.stageKinds.get(stage.name);
+      if (!kind) {
+        problems.push({
+          property: `stages[${i}].deploymentKind`,
+          value: undefined,
+          reason: `neither stage '${stage.name}' nor the pipeline says how its targets are deployed`,
+          fix: 'give the pipeline a deploymentKind, or the stage its own, for example DeploymentKind.cloudFormation({ ... })',
+        });
+        return;
+      }
       problems.push(...deploymentKindProblems(kind, props.contract, stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind'));
       stage.targets.forEach((target, j) => {
         for (const required of kind.requiredParameters) {
@@ -490,8 +581,7 @@ export class CrossAccountPipeline extends Construct {
     }
   }
 
-  private createBuildProject(): codebuild.PipelineProject {
-    const build = this.props.buildOptions;
+  private createBuildProject(build: PipelineBuildOptions): codebuild.PipelineProject {
     const reportGroup = build.testReportFiles?.length ? new codebuild.ReportGroup(this, 'TestReports', {
       type: codebuild.ReportGroupType.TEST,
     }) : undefined;
@@ -567,7 +657,8 @@ export class CrossAccountPipeline extends Construct {
   private renderPipeline(scope: Construct, planned: PlannedPipeline): Problem[] {
     const name = this.pipelineNames[planned.index];
     const pipelineArn = pipelineArnOf(name);
-    const inputArtifact = planned.index === 0 ? BUILD_ARTIFACT : SOURCE_ARTIFACT;
+    // Without a build, the targets deploy the source as it is.
+    const inputArtifact = planned.index === 0 && this.buildProject ? BUILD_ARTIFACT : SOURCE_ARTIFACT;
     const stages: codepipeline.CfnPipeline.StageDeclarationProperty[] = [];
     const problems: Problem[] = [];
     let trigger: codepipeline.CfnPipeline.PipelineTriggerDeclarationProperty | undefined;
@@ -576,17 +667,19 @@ export class CrossAccountPipeline extends Construct {
       const source = this.props.source._render(scope, this.pipelineRole, name);
       trigger = source.trigger;
       stages.push({ name: SOURCE_STAGE_NAME, actions: [source.action] });
-      stages.push({
-        name: BUILD_STAGE_NAME,
-        actions: [{
-          name: 'Build',
-          actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-          configuration: { ProjectName: this.buildProject.projectName },
-          inputArtifacts: [{ name: SOURCE_ARTIFACT }],
-          outputArtifacts: [{ name: BUILD_ARTIFACT }],
-          runOrder: 1,
-        }],
-      });
+      if (this.buildProject) {
+        stages.push({
+          name: BUILD_STAGE_NAME,
+          actions: [{
+            name: 'Build',
+            actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+            configuration: { ProjectName: this.buildProject.projectName },
+            inputArtifacts: [{ name: SOURCE_ARTIFACT }],
+            outputArtifacts: [{ name: BUILD_ARTIFACT }],
+            runOrder: 1,
+          }],
+        });
+      }
     } else {
       const source = renderS3Source(scope, this.pipelineRole, name, this.props.artifactStore.bucket.bucketName,
         this.handoffKey(planned.index), () => { /* the pipeline role reads the store through its own statements */ });
@@ -772,7 +865,7 @@ export class CrossAccountPipeline extends Construct {
 
   private suppressExpectedNagFindings(): void {
     const contract = this.props.contract;
-    this.suppressBuildRoleFindings(this.buildProject);
+    if (this.buildProject) this.suppressBuildRoleFindings(this.buildProject);
     suppressOnDefaultPolicy(this.pipelineRole, [{
       id: 'AwsSolutions-IAM5',
       reason: 'The pipeline reaches every target through the contract\'s action role name in any account (narrowed to the organization or the target accounts) and the artifact stores of every region by their contract names; one statement instead of one per target keeps the policy constant-size.',

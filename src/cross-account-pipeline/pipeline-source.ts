@@ -38,6 +38,15 @@ export interface ConnectionSourceProps {
    * @default - none excluded
    */
   readonly excludedFilePaths?: string[];
+  /**
+   * Whether a push to the branch starts the pipeline. With `false` the
+   * pipeline has no trigger (`DetectChanges: false`) and runs only when
+   * another system starts it (see `CrossAccountPipeline.grantStart`); it
+   * still releases the head of the branch.
+   *
+   * @default true
+   */
+  readonly triggerOnPush?: boolean;
 }
 
 /** A CodeCommit repository. */
@@ -46,6 +55,14 @@ export interface CodeCommitSourceProps {
   readonly repository: codecommit.IRepository;
   /** The branch to release from. */
   readonly branch: string;
+  /**
+   * Whether a push to the branch starts the pipeline (through an EventBridge
+   * rule). With `false` there is no rule, and the pipeline runs only when
+   * another system starts it (see `CrossAccountPipeline.grantStart`).
+   *
+   * @default true
+   */
+  readonly triggerOnPush?: boolean;
 }
 
 /** An object in S3 (a build produced elsewhere), zipped. */
@@ -54,6 +71,15 @@ export interface S3SourceProps {
   readonly bucket: s3.IBucket;
   /** The object key, e.g. `releases/app.zip`. */
   readonly objectKey: string;
+  /**
+   * Whether a new version of the object starts the pipeline (through an
+   * EventBridge rule). With `false` there is no rule, and the pipeline runs
+   * only when another system starts it (see `CrossAccountPipeline.grantStart`);
+   * it then releases the object's latest version.
+   *
+   * @default true
+   */
+  readonly triggerOnUpload?: boolean;
 }
 
 /** What a source renders into a pipeline. @internal */
@@ -66,17 +92,17 @@ export interface RenderedSource {
  * Where the release pipeline gets the code from.
  */
 export abstract class PipelineSource {
-  /** A GitHub, GitHub Enterprise, Bitbucket or GitLab repository through a connection, with V2 trigger filters. */
+  /** A GitHub, GitHub Enterprise, Bitbucket or GitLab repository through a connection, with V2 trigger filters (or no trigger). */
   public static connection(props: ConnectionSourceProps): PipelineSource {
     return new ConnectionSource(props);
   }
 
-  /** A CodeCommit repository; pushes to the branch start the pipeline through EventBridge. */
+  /** A CodeCommit repository; pushes to the branch start the pipeline through EventBridge, unless `triggerOnPush` is false. */
   public static codeCommit(props: CodeCommitSourceProps): PipelineSource {
     return new CodeCommitSource(props);
   }
 
-  /** A zipped object in S3; new versions start the pipeline through EventBridge. */
+  /** A zipped object in S3; new versions start the pipeline through EventBridge, unless `triggerOnUpload` is false. */
   public static s3(props: S3SourceProps): PipelineSource {
     return new S3Source(props);
   }
@@ -113,6 +139,14 @@ class ConnectionSource extends PipelineSource {
     if (!/^[\w.-]+\/[\w.-]+$/.test(this.props.repository)) {
       problems.push({ property: `${property}.repository`, value: this.props.repository, reason: "must be 'owner/name'", fix: "e.g. 'acme/shop'" });
     }
+    if (this.props.triggerOnPush === false && (this.props.filePaths || this.props.excludedFilePaths)) {
+      problems.push({
+        property: `${property}.${this.props.filePaths ? 'filePaths' : 'excludedFilePaths'}`,
+        value: this.props.filePaths ?? this.props.excludedFilePaths,
+        reason: 'file paths choose which pushes start the pipeline, and triggerOnPush is false: no push starts it',
+        fix: 'remove the file paths, or set triggerOnPush to true',
+      });
+    }
     return problems;
   }
 
@@ -125,6 +159,7 @@ class ConnectionSource extends PipelineSource {
     const filePaths = this.props.filePaths || this.props.excludedFilePaths ? {
       includes: this.props.filePaths, excludes: this.props.excludedFilePaths,
     } : undefined;
+    const triggered = this.props.triggerOnPush ?? true;
     return {
       action: {
         name: SOURCE_ACTION_NAME,
@@ -134,17 +169,19 @@ class ConnectionSource extends PipelineSource {
           FullRepositoryId: this.props.repository,
           BranchName: this.props.branch,
           OutputArtifactFormat: 'CODE_ZIP',
+          // Without a trigger declaration CodePipeline would start on every push to the branch.
+          ...(triggered ? {} : { DetectChanges: false }),
         },
         outputArtifacts: [{ name: SOURCE_ARTIFACT }],
         runOrder: 1,
       },
-      trigger: {
+      trigger: triggered ? {
         providerType: 'CodeStarSourceConnection',
         gitConfiguration: {
           sourceActionName: SOURCE_ACTION_NAME,
           push: [{ branches: { includes: [this.props.branch] }, filePaths }],
         },
-      },
+      } : undefined,
     };
   }
 }
@@ -166,12 +203,14 @@ class CodeCommitSource extends PipelineSource {
         'codecommit:GetUploadArchiveStatus', 'codecommit:CancelUploadArchive'],
       resources: [repository.repositoryArn],
     }));
-    startOnEvent(scope, 'SourceChanged', pipelineName, {
-      'source': ['aws.codecommit'],
-      'resources': [repository.repositoryArn],
-      'detail-type': ['CodeCommit Repository State Change'],
-      'detail': { event: ['referenceCreated', 'referenceUpdated'], referenceName: [this.props.branch] },
-    });
+    if (this.props.triggerOnPush ?? true) {
+      startOnEvent(scope, 'SourceChanged', pipelineName, {
+        'source': ['aws.codecommit'],
+        'resources': [repository.repositoryArn],
+        'detail-type': ['CodeCommit Repository State Change'],
+        'detail': { event: ['referenceCreated', 'referenceUpdated'], referenceName: [this.props.branch] },
+      });
+    }
     return {
       action: {
         name: SOURCE_ACTION_NAME,
@@ -197,26 +236,29 @@ class S3Source extends PipelineSource {
   public _render(scope: Construct, pipelineRole: iam.IRole, pipelineName: string): RenderedSource {
     return renderS3Source(scope, pipelineRole, pipelineName, this.props.bucket.bucketName, this.props.objectKey, (grantee) => {
       this.props.bucket.grantRead(grantee, this.props.objectKey);
-    });
+    }, this.props.triggerOnUpload ?? true);
   }
 }
 
 /**
  * An S3 source action started by the bucket's EventBridge "Object Created"
- * events. Also used by the continuation pipelines, fed by the release pipeline.
+ * events (unless `triggered` is false). Also used by the continuation
+ * pipelines, fed by the release pipeline.
  *
  * @internal
  */
 export function renderS3Source(
   scope: Construct, pipelineRole: iam.IRole, pipelineName: string, bucketName: string, objectKey: string,
-  grantRead: (grantee: iam.IGrantable) => void,
+  grantRead: (grantee: iam.IGrantable) => void, triggered = true,
 ): RenderedSource {
   grantRead(pipelineRole);
-  startOnEvent(scope, 'SourceChanged', pipelineName, {
-    'source': ['aws.s3'],
-    'detail-type': ['Object Created'],
-    'detail': { bucket: { name: [bucketName] }, object: { key: [objectKey] } },
-  });
+  if (triggered) {
+    startOnEvent(scope, 'SourceChanged', pipelineName, {
+      'source': ['aws.s3'],
+      'detail-type': ['Object Created'],
+      'detail': { bucket: { name: [bucketName] }, object: { key: [objectKey] } },
+    });
+  }
   return {
     action: {
       name: SOURCE_ACTION_NAME,

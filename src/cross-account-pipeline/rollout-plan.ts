@@ -9,7 +9,8 @@
  *   `waveSize` parallel actions, one CodePipeline stage per wave;
  * - an approval is its own CodePipeline stage, right before the first wave of its
  *   user stage, and always in the same pipeline as that wave;
- * - pipeline 0 (release) starts with Source and Build, every later pipeline
+ * - pipeline 0 (release) starts with Source and Build (Source alone when the
+ *   pipeline has no build), every later pipeline
  *   (continuation) with one Source stage fed by the released artifact, and every
  *   pipeline but the last ends with a Handoff stage to the next one;
  * - a pipeline holds at most `stagesPerPipeline` stages (all of them counted) and
@@ -90,7 +91,7 @@ export interface PlannedPipeline {
   readonly role: 'release' | 'continuation';
   /** Approval and wave stages only, in order; not Source, Build or Handoff. */
   readonly stages: PlannedStage[];
-  /** Every CodePipeline stage, Source, Build and Handoff included. */
+  /** Every CodePipeline stage, Source, Build (when the plan has one) and Handoff included. */
   readonly stageCount: number;
   /** Deploy actions (one per target). */
   readonly actionCount: number;
@@ -102,6 +103,13 @@ export interface RolloutPlan {
   readonly pipelines: PlannedPipeline[];
   readonly targetCount: number;
   readonly limits: PlanLimits;
+  /** The release pipeline has a Build stage after its Source; without one, the targets deploy the source as it is. */
+  readonly build: boolean;
+}
+
+export interface PlanOptions {
+  /** The release pipeline builds (a Build stage after Source). Without a build, a pipeline needs a stage to deploy to. @default true */
+  readonly build?: boolean;
 }
 
 /** Names of the fixed stages the renderer adds around the planned ones. */
@@ -115,8 +123,8 @@ const CODEPIPELINE_NAME_LIMIT = 100;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** CodePipeline action configuration values hold at most 1,000 characters (API ActionConfiguration). */
 const PARAMETER_OVERRIDES_LIMIT = 1000;
-/** Adjustable CodePipeline quotas never go above this here. */
-const QUOTA_CEILING = 100;
+/** Adjustable CodePipeline quotas (actions per stage, stages per pipeline) never go above this here. */
+export const QUOTA_CEILING = 100;
 /** Source, Build, one wave, Handoff. */
 const MIN_STAGES_PER_PIPELINE = 4;
 
@@ -134,15 +142,15 @@ export function verifyStageName(userStage: string): string {
 }
 
 /** Every problem with the input, property paths as the user wrote them (`stages[2].targets[7].account`). */
-export function planProblems(stages: PlanStageInput[], limits: PlanLimits): Problem[] {
+export function planProblems(stages: PlanStageInput[], limits: PlanLimits, options: PlanOptions = {}): Problem[] {
   const problems = limitProblems(limits);
   const waveSizeValid = problems.every((p) => p.property !== 'limits.waveSize');
-  if (stages.length === 0) {
+  if (stages.length === 0 && options.build === false) {
     problems.push({
       property: 'stages',
       value: [],
-      reason: 'a pipeline needs at least one stage to deploy to',
-      fix: "add a stage, for example { name: 'Dev', targets: [{ id: 'dev', account: '111111111111', region: 'eu-west-1' }] }",
+      reason: 'a pipeline without a build needs at least one stage to deploy to (CodePipeline refuses a pipeline of a Source stage alone)',
+      fix: "add a stage, for example { name: 'Dev', targets: [{ id: 'dev', account: '111111111111', region: 'eu-west-1' }] }, or give buildOptions for a build-only pipeline",
     });
   }
   const stageNames = new Map<string, number>();
@@ -181,15 +189,16 @@ export function planProblems(stages: PlanStageInput[], limits: PlanLimits): Prob
 }
 
 /** Plans the rollout; throws an Error listing every problem of the input. */
-export function planRollout(stages: PlanStageInput[], limits: Partial<PlanLimits> = {}): RolloutPlan {
+export function planRollout(stages: PlanStageInput[], limits: Partial<PlanLimits> = {}, options: PlanOptions = {}): RolloutPlan {
   const resolved = resolveLimits(limits);
-  const problems = planProblems(stages, resolved);
+  const build = options.build ?? true;
+  const problems = planProblems(stages, resolved, { build });
   if (problems.length > 0) {
     throw new Error(`invalid rollout plan:\n${problems.map((p) => `  - ${describeProblem(p)}`).join('\n')}`);
   }
-  const pipelines = pack(blocksOf(stages, resolved.waveSize), resolved);
+  const pipelines = pack(blocksOf(stages, resolved.waveSize), resolved, build ? 2 : 1);
   const targetCount = stages.reduce((sum, stage) => sum + stage.targets.length, 0);
-  return { pipelines, targetCount, limits: resolved };
+  return { pipelines, targetCount, limits: resolved, build };
 }
 
 /** Every target, in deployment order. */
@@ -205,14 +214,16 @@ export function targetsOf(plan: RolloutPlan): PlanTarget[] {
 
 /**
  * Defaults for what the user left out. `waveSize` defaults to the smaller of 50
- * and `actionsPerStage`, so lowering `actionsPerStage` alone stays valid.
+ * and `actionsPerStage`, so lowering `actionsPerStage` alone stays valid; an
+ * invalid `actionsPerStage` leaves it at 50, so that one bad value is one problem.
  */
-function resolveLimits(limits: Partial<PlanLimits>): PlanLimits {
+export function resolveLimits(limits: Partial<PlanLimits>): PlanLimits {
   const actionsPerStage = limits.actionsPerStage ?? DEFAULT_LIMITS.actionsPerStage;
+  const actionsValid = isWholeIn(actionsPerStage, 1, QUOTA_CEILING);
   return {
     stagesPerPipeline: limits.stagesPerPipeline ?? DEFAULT_LIMITS.stagesPerPipeline,
     actionsPerStage,
-    waveSize: limits.waveSize ?? Math.min(DEFAULT_LIMITS.waveSize, actionsPerStage),
+    waveSize: limits.waveSize ?? (actionsValid ? Math.min(DEFAULT_LIMITS.waveSize, actionsPerStage) : DEFAULT_LIMITS.waveSize),
     maxActionsPerPipeline: limits.maxActionsPerPipeline ?? DEFAULT_LIMITS.maxActionsPerPipeline,
   };
 }
@@ -220,7 +231,7 @@ function resolveLimits(limits: Partial<PlanLimits>): PlanLimits {
 function limitProblems(limits: PlanLimits): Problem[] {
   const problems: Problem[] = [];
   const { stagesPerPipeline, actionsPerStage, waveSize, maxActionsPerPipeline } = limits;
-  if (!isIntegerIn(stagesPerPipeline, MIN_STAGES_PER_PIPELINE, QUOTA_CEILING)) {
+  if (!isWholeIn(stagesPerPipeline, MIN_STAGES_PER_PIPELINE, QUOTA_CEILING)) {
     problems.push({
       property: 'limits.stagesPerPipeline',
       value: stagesPerPipeline,
@@ -228,7 +239,7 @@ function limitProblems(limits: PlanLimits): Problem[] {
       fix: 'use the CodePipeline quota "stages per pipeline" of the tooling account (50 unless raised)',
     });
   }
-  const actionsValid = isIntegerIn(actionsPerStage, 1, QUOTA_CEILING);
+  const actionsValid = isWholeIn(actionsPerStage, 1, QUOTA_CEILING);
   if (!actionsValid) {
     problems.push({
       property: 'limits.actionsPerStage',
@@ -237,7 +248,7 @@ function limitProblems(limits: PlanLimits): Problem[] {
       fix: 'use the CodePipeline quota "actions per stage" of the tooling account (50, or 100 where AWS raised it)',
     });
   }
-  if (!isIntegerIn(waveSize, 1, Infinity)) {
+  if (!isWholeIn(waveSize, 1, Infinity)) {
     problems.push({
       property: 'limits.waveSize',
       value: waveSize,
@@ -252,7 +263,7 @@ function limitProblems(limits: PlanLimits): Problem[] {
       fix: `set waveSize to ${actionsPerStage} or less, or raise actionsPerStage if the account's quota allows`,
     });
   }
-  if (!isIntegerIn(maxActionsPerPipeline, 1, Infinity) || (isIntegerIn(waveSize, 1, Infinity) && maxActionsPerPipeline < waveSize)) {
+  if (!isWholeIn(maxActionsPerPipeline, 1, Infinity) || (isWholeIn(waveSize, 1, Infinity) && maxActionsPerPipeline < waveSize)) {
     problems.push({
       property: 'limits.maxActionsPerPipeline',
       value: maxActionsPerPipeline,
@@ -273,7 +284,7 @@ function blockFitProblems(property: string, stage: PlanStageInput, limits: PlanL
     ? (stage.approval ? 1 : 0) + (stage.verify ? 1 : 0)
     : (stage.approval || stage.verify ? 1 : 0);
   const needed = 2 + 1 + extra;
-  if (!isIntegerIn(limits.stagesPerPipeline, 1, Infinity) || needed <= limits.stagesPerPipeline) return [];
+  if (!isWholeIn(limits.stagesPerPipeline, 1, Infinity) || needed <= limits.stagesPerPipeline) return [];
   return [{
     property: 'limits.stagesPerPipeline',
     value: limits.stagesPerPipeline,
@@ -282,7 +293,8 @@ function blockFitProblems(property: string, stage: PlanStageInput, limits: PlanL
   }];
 }
 
-function isIntegerIn(value: number, min: number, max: number): boolean {
+/** A whole number from `min` to `max`. */
+export function isWholeIn(value: number, min: number, max: number): boolean {
   return Number.isInteger(value) && value >= min && value <= max;
 }
 
@@ -434,15 +446,16 @@ function blocksOf(stages: PlanStageInput[], waveSize: number): Block[] {
  * Validation guarantees any block fits an empty continuation pipeline
  * (Source + approval + wave + Handoff = 4 stages). The release pipeline may end up
  * with no deploy stage (Source, Build, Handoff) when stagesPerPipeline is 4 and
- * the first stage has an approval.
+ * the first stage has an approval. `releaseHead` counts the release pipeline's
+ * fixed stages before the first wave: Source and Build, or Source alone.
  */
-function pack(blocks: Block[], limits: PlanLimits): PlannedPipeline[] {
+function pack(blocks: Block[], limits: PlanLimits, releaseHead: number): PlannedPipeline[] {
   const pipelines: PlannedPipeline[] = [];
   let stages: PlannedStage[] = [];
   let actions = 0;
   const close = (handsOff: boolean): void => {
     const index = pipelines.length;
-    const fixed = (index === 0 ? 2 : 1) + (handsOff ? 1 : 0);
+    const fixed = (index === 0 ? releaseHead : 1) + (handsOff ? 1 : 0);
     pipelines.push({
       index,
       role: index === 0 ? 'release' : 'continuation',
@@ -455,7 +468,7 @@ function pack(blocks: Block[], limits: PlanLimits): PlannedPipeline[] {
     actions = 0;
   };
   blocks.forEach((block, b) => {
-    const head = pipelines.length === 0 ? 2 : 1;
+    const head = pipelines.length === 0 ? releaseHead : 1;
     const handoff = b < blocks.length - 1 ? 1 : 0;
     const fits = head + stages.length + block.stages.length + handoff <= limits.stagesPerPipeline
       && actions + block.actions <= limits.maxActionsPerPipeline;

@@ -61,6 +61,15 @@ function deployOrder(plan: RolloutPlan, homeRegion: string | undefined): string[
   const targets = plan.pipelines.flatMap((p) => p.stages.flatMap((s) => (s.kind === 'wave' ? s.targets : [])));
   const regions = [...new Set([...(homeRegion ? [homeRegion] : []), ...targets.map((t) => t.region)])].map(oneLine).sort();
   const accounts = new Set(targets.map((t) => t.account)).size;
+  if (targets.length === 0) {
+    return [
+      '## Deploy order',
+      '',
+      `1. The \`ArtifactStore\` of the pipeline's region${homeRegion ? `: ${oneLine(homeRegion)}` : ''}.`,
+      '2. The pipeline stack. It deploys to no target: it builds only.',
+      '',
+    ];
+  }
   return [
     '## Deploy order',
     '',
@@ -79,9 +88,9 @@ function count(n: number, noun: string): string {
 }
 
 /** Every CodePipeline stage of a pipeline as [name, label], fixed ones included. */
-function stageLabels(pipeline: PlannedPipeline): Array<[string, string]> {
+function stageLabels(pipeline: PlannedPipeline, build: boolean): Array<[string, string]> {
   const labels: Array<[string, string]> = [[SOURCE_STAGE_NAME, SOURCE_STAGE_NAME]];
-  if (pipeline.role === 'release') labels.push([BUILD_STAGE_NAME, BUILD_STAGE_NAME]);
+  if (pipeline.role === 'release' && build) labels.push([BUILD_STAGE_NAME, BUILD_STAGE_NAME]);
   for (const stage of pipeline.stages) labels.push([stage.stageName, stageLabel(stage)]);
   if (pipeline.handsOff) labels.push([HANDOFF_STAGE_NAME, HANDOFF_STAGE_NAME]);
   return labels;
@@ -99,7 +108,7 @@ function flowchart(plan: RolloutPlan): string[] {
   const lines = ['flowchart LR'];
   for (const pipeline of plan.pipelines) {
     const p = pipeline.index;
-    const labels = stageLabels(pipeline);
+    const labels = stageLabels(pipeline, plan.build);
     lines.push(`  subgraph P${p} ["${mermaidText(`Pipeline ${p} (${pipeline.role})`)}"]`);
     labels.forEach(([, label], s) => lines.push(`    P${p}S${s}["${mermaidText(label)}"]`));
     for (let s = 1; s < labels.length; s++) lines.push(`    P${p}S${s - 1} --> P${p}S${s}`);
@@ -107,13 +116,14 @@ function flowchart(plan: RolloutPlan): string[] {
   }
   for (const pipeline of plan.pipelines) {
     if (!pipeline.handsOff) continue;
-    const last = stageLabels(pipeline).length - 1;
+    const last = stageLabels(pipeline, plan.build).length - 1;
     lines.push(`  P${pipeline.index}S${last} -.->|artifact| P${pipeline.index + 1}S0`);
   }
   return lines;
 }
 
 function targetTable(plan: RolloutPlan, maxRows: number): string[] {
+  if (plan.targetCount === 0) return ['No targets: the pipeline builds only.'];
   const lines = [
     '| # | User stage | Wave | Pipeline | CodePipeline stage | Target | Account | Region |',
     '| ---: | --- | --- | ---: | --- | --- | --- | --- |',
