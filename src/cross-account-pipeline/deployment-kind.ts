@@ -3,6 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CodeBuildDeployers } from './private/codebuild-deployers';
+import { StackSetDeployment, StackSetDeploymentProps } from './stack-set-deployment';
 import { IArtifactStore } from '../artifact-store/artifact-store';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { RELEASE_INBOX_OBJECT_KEY } from '../shared/naming';
@@ -185,6 +186,19 @@ export class DeploymentKind {
     return new BlueGreenEfsRelease();
   }
 
+  /**
+   * Update a CloudFormation StackSet (CodePipeline's `CloudFormationStackSet`
+   * action, plus `CloudFormationStackInstances` for instance parameter
+   * overrides) as the target's action role. Each target is the StackSet's
+   * administrator account and region: the organization's management account
+   * for service-managed StackSets (CodePipeline's StackSet actions cannot act
+   * as a delegated administrator), any account for self-managed ones. The
+   * targets' TenantDeploymentRole must allow it (`stackSetAdministration`).
+   */
+  public static stackSet(props: StackSetDeploymentProps): IDeploymentKind {
+    return new StackSetDeployment(props);
+  }
+
   private constructor() {}
 }
 
@@ -193,6 +207,7 @@ export function deploymentKindProblems(kind: IDeploymentKind, contract: Deployme
   if (kind instanceof CloudFormationDeployment) return kind.problems(contract, property);
   if (kind instanceof CodeBuildDeployment) return kind.problems(property);
   if (kind instanceof EcsServiceDeployment) return kind.problems(property);
+  if (kind instanceof StackSetDeployment) return kind.problems(contract, property);
   return [];
 }
 

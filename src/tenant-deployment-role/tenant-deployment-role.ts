@@ -2,6 +2,8 @@ import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GitHubOidcTrust, gitHubTrustProblems, gitHubTrustStatement } from './github-oidc-trust';
+import { grantStackSetAdministration } from './private/stack-set-administration';
+import { StackSetPermissionModel } from '../cross-account-pipeline/stack-set-deployment';
 import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
@@ -19,6 +21,41 @@ export interface EcsServiceDeploymentPermissions {
   readonly serviceNames?: string[];
   /** Task and execution roles the new task definitions use (the action role may pass only these, only to ECS tasks). */
   readonly taskRoleArns: string[];
+}
+
+/**
+ * Let the action role administer the contract's StackSets in this account
+ * (the pipeline's `DeploymentKind.stackSet`): create and update StackSets
+ * whose names start with the contract's stack name prefix, and their stack
+ * instances.
+ *
+ * The stacks of a StackSet are deployed by StackSets' own roles in the
+ * accounts of the instances (the `stacksets-exec-*` roles of service-managed
+ * StackSets, or the self-managed execution role), not by this construct's
+ * execution role: whatever reaches the pipeline reaches those accounts with
+ * the permissions of those roles.
+ */
+export interface StackSetAdministrationPermissions {
+  /** The permission model of the StackSets this account administers. @default StackSetPermissionModel.SERVICE_MANAGED */
+  readonly permissionModel?: StackSetPermissionModel;
+  /**
+   * Self-managed: the administration role in this account, the only role the
+   * action role may pass (only to CloudFormation).
+   *
+   * @default 'AWSCloudFormationStackSetAdministrationRole'
+   */
+  readonly administrationRoleName?: string;
+  /**
+   * Service-managed, from a delegated administrator account: for callers that
+   * send `CallAs: DELEGATED_ADMIN` themselves (e.g. `DeploymentKind.codeBuild`
+   * running `aws cloudformation update-stack-set --call-as DELEGATED_ADMIN`).
+   * CodePipeline's StackSet actions cannot; they run in the management account.
+   * Adds `organizations:ListDelegatedAdministrators`, and admits the
+   * contract's StackSets of any account (they live in the management account).
+   *
+   * @default false
+   */
+  readonly delegatedAdministrator?: boolean;
 }
 
 /**
@@ -119,6 +156,14 @@ export interface TenantDeploymentRoleProps {
    * @default false
    */
   readonly blueGreenEfsReleases?: boolean;
+
+  /**
+   * Let the action role administer the contract's StackSets from this account
+   * (for the pipeline's `DeploymentKind.stackSet`).
+   *
+   * @default - no StackSet permissions
+   */
+  readonly stackSetAdministration?: StackSetAdministrationPermissions;
 
   /**
    * Maximum session duration of the action role.
@@ -282,6 +327,7 @@ export class TenantDeploymentRole extends Construct {
     this.grantActionRolePermissions();
     if (props.ecsServiceDeployments) this.grantEcsServiceDeployments(props.ecsServiceDeployments);
     if (props.blueGreenEfsReleases) this.grantReleaseInboxWrites();
+    if (props.stackSetAdministration) grantStackSetAdministration(this.actionRole, contract, props.stackSetAdministration);
 
     this.suppressExpectedNagFindings();
     guardPolicySizes(this, {
@@ -506,6 +552,32 @@ function roleProblems(scope: Construct, props: TenantDeploymentRoleProps): Probl
       value: ecs.clusterName,
       reason: 'an ECS cluster name holds 1 to 255 letters, digits, hyphens and underscores (no wildcards)',
       fix: "name the one cluster the pipeline deploys to, e.g. 'shop'",
+    });
+  }
+  const admin = props.stackSetAdministration;
+  if (admin?.administrationRoleName !== undefined) {
+    if (admin.permissionModel !== StackSetPermissionModel.SELF_MANAGED) {
+      problems.push({
+        property: 'stackSetAdministration.administrationRoleName',
+        value: admin.administrationRoleName,
+        reason: 'only self-managed StackSets pass an administration role',
+        fix: 'set permissionModel to StackSetPermissionModel.SELF_MANAGED, or leave administrationRoleName out',
+      });
+    } else if (!Token.isUnresolved(admin.administrationRoleName) && !/^[\w+=,.@-]{1,64}$/.test(admin.administrationRoleName)) {
+      problems.push({
+        property: 'stackSetAdministration.administrationRoleName',
+        value: admin.administrationRoleName,
+        reason: 'not an IAM role name (1 to 64 letters, digits and +=,.@_-; no wildcards)',
+        fix: "name the one administration role, e.g. 'AWSCloudFormationStackSetAdministrationRole'",
+      });
+    }
+  }
+  if (admin?.delegatedAdministrator && admin.permissionModel === StackSetPermissionModel.SELF_MANAGED) {
+    problems.push({
+      property: 'stackSetAdministration.delegatedAdministrator',
+      value: true,
+      reason: 'delegated administrators manage service-managed StackSets only',
+      fix: 'use permissionModel SERVICE_MANAGED, or drop delegatedAdministrator',
     });
   }
   if (props.externalId !== undefined && !Token.isUnresolved(props.externalId) && !/^[\w+=,.@:\/-]{2,1224}$/.test(props.externalId)) {
