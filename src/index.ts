@@ -13,7 +13,9 @@ export type { ArtifactStoreAttributes, ArtifactStoreProps, IArtifactStore } from
 
 // tenant-deployment-role/
 export { TenantDeploymentRole } from './tenant-deployment-role/tenant-deployment-role';
-export type { EcsServiceDeploymentPermissions, TenantDeploymentRoleProps } from './tenant-deployment-role/tenant-deployment-role';
+export type {
+  EcsServiceDeploymentPermissions, StackSetAdministrationPermissions, TenantDeploymentRoleProps,
+} from './tenant-deployment-role/tenant-deployment-role';
 export { TenantDeploymentRoleStackSet } from './tenant-deployment-role/tenant-deployment-role-stack-set';
 export type { TenantDeploymentRoleStackSetProps } from './tenant-deployment-role/tenant-deployment-role-stack-set';
 export type { GitHubOidcTrust } from './tenant-deployment-role/github-oidc-trust';
@@ -31,6 +33,8 @@ export type {
   CloudFormationDeploymentProps, CodeBuildDeploymentProps, DeploymentAction, DeploymentActionContext,
   DeploymentKindBindOptions, EcsServiceDeploymentProps, IDeploymentKind, PipelineTarget,
 } from './cross-account-pipeline/deployment-kind';
+export { StackSetAutoDeployment, StackSetPermissionModel } from './cross-account-pipeline/stack-set-deployment';
+export type { StackSetDeploymentProps } from './cross-account-pipeline/stack-set-deployment';
 export { PipelineSource } from './cross-account-pipeline/pipeline-source';
 export type { CodeCommitSourceProps, ConnectionSourceProps, S3SourceProps } from './cross-account-pipeline/pipeline-source';
 
@@ -45,4 +49,6 @@ export type { CircleCiOidcTrust } from './fargate-spot-runner/circleci-oidc-trus
 
 // blue-green-efs-deploy/
 export { BlueGreenEfsDeploy } from './blue-green-efs-deploy/blue-green-efs-deploy';
-export type { BlueGreenEfsDeployProps, BlueGreenHookCommands, ContentBuildOptions } from './blue-green-efs-deploy/blue-green-efs-deploy-props';
+export type {
+  BlueGreenEfsDeployProps, BlueGreenHookCommands, ContentBuildOptions, SharedDirectoryOptions,
+} from './blue-green-efs-deploy/blue-green-efs-deploy-props';

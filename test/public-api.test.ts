@@ -24,8 +24,8 @@ const PUBLIC_API: Record<string, string[]> = {
     'ArtifactStore', 'ArtifactStoreAttributes', 'ArtifactStoreBase', 'ArtifactStoreProps', 'IArtifactStore',
   ],
   'tenant-deployment-role': [
-    'EcsServiceDeploymentPermissions', 'GitHubOidcTrust', 'TenantDeploymentRole', 'TenantDeploymentRoleProps',
-    'TenantDeploymentRoleStackSet', 'TenantDeploymentRoleStackSetProps',
+    'EcsServiceDeploymentPermissions', 'GitHubOidcTrust', 'StackSetAdministrationPermissions', 'TenantDeploymentRole',
+    'TenantDeploymentRoleProps', 'TenantDeploymentRoleStackSet', 'TenantDeploymentRoleStackSetProps',
   ],
   'cross-account-pipeline': [
     'ActionFailedEventOptions', 'ApprovalOptions', 'CloudFormationDeploymentProps', 'CodeBuildDeploymentProps',
@@ -33,7 +33,7 @@ const PUBLIC_API: Record<string, string[]> = {
     'DeploymentAction', 'DeploymentActionContext', 'DeploymentKind', 'DeploymentKindBindOptions',
     'EcsServiceDeploymentProps', 'IDeploymentKind', 'PipelineBuildOptions', 'PipelineFailedAlarmOptions',
     'PipelineLimits', 'PipelineSource', 'PipelineStageOptions', 'PipelineStep', 'PipelineTarget', 'S3SourceProps',
-    'StageFailedEventOptions',
+    'StackSetAutoDeployment', 'StackSetDeploymentProps', 'StackSetPermissionModel', 'StageFailedEventOptions',
   ],
   'fargate-spot-runner': [
     'CapacityShare', 'CapacityStrategy', 'CheckpointEncryption', 'CircleCiOidcTrust', 'FargateCapacityProvider',
@@ -42,6 +42,7 @@ const PUBLIC_API: Record<string, string[]> = {
   ],
   'blue-green-efs-deploy': [
     'BlueGreenEfsDeploy', 'BlueGreenEfsDeployProps', 'BlueGreenHookCommands', 'ContentBuildOptions',
+    'SharedDirectoryOptions',
   ],
 };
 

@@ -24,6 +24,7 @@ from cdk_cross_account_cicd import (
     PipelineStageOptions,
     PipelineStep,
     PipelineTarget,
+    StackSetAdministrationPermissions,
     TenantDeploymentRole,
     TenantDeploymentRoleStackSet,
 )
@@ -70,6 +71,18 @@ def build_app(outdir=None) -> App:
                 verify=[PipelineStep(name="IntegrationTests", commands=["npm run test:integ"])]),
             PipelineStageOptions(name="Prod", targets=TENANTS,
                 approval=ApprovalOptions(comment="Release to the tenants")),
+            # A StackSet updated from the management account (the stage's one target, where the
+            # StackSet lives), spread to every account of the tenants' OU in two regions.
+            PipelineStageOptions(name="Guardrails",
+                targets=[PipelineTarget(id="org", account=MANAGEMENT, region="us-east-1")],
+                deployment_kind=DeploymentKind.stack_set(
+                    stack_set_name="shop-guardrails",
+                    template_path="Guardrails.template.json",
+                    organizational_unit_ids=["ou-ab12-34cd56ef"],
+                    regions=["us-east-1", "eu-west-1"],
+                    failure_tolerance_percentage=10,
+                    max_concurrent_percentage=25,
+                )),
         ],
     )
 
@@ -85,6 +98,8 @@ def build_app(outdir=None) -> App:
         memory_limit_mib=2048,
         capacity=CapacityStrategy.spot_with_on_demand_fallback(),
         use_checkpoint_wrapper=True,
+        # The suite split evenly over 4 tasks: each reads RUNNER_TASK_INDEX / RUNNER_TASK_COUNT.
+        task_count=4,
         external_ci=GitHubOidcTrust(repository="acme/shop", branch="main"),
     )
 
@@ -120,6 +135,14 @@ def build_app(outdir=None) -> App:
             )],
             git_hub_oidc=GitHubOidcTrust(repository="acme/shop", branch="main") if target.id == "dev" else None,
         )
+
+    # Management account: its own deployment roles, whose action role may administer the
+    # contract's StackSets (the pipeline's Guardrails stage).
+    management_roles = Stack(app, "Target-management", env=Environment(account=MANAGEMENT, region="us-east-1"))
+    TenantDeploymentRole(management_roles, "DeploymentRoles",
+        contract=contract,
+        stack_set_administration=StackSetAdministrationPermissions(),
+    )
 
     # Management account: the same roles rolled out by a StackSet to every account of an OU.
     management = Stack(app, "TenantRolesRollout", env=Environment(account=MANAGEMENT, region="us-east-1"))

@@ -90,6 +90,25 @@ def test_stack_set_rolls_out_both_roles_service_managed(app):
     })
 
 
+def test_guardrails_stage_updates_a_stack_set_from_the_management_account(app):
+    (pipeline,) = template(app, "Tooling").find_resources("AWS::CodePipeline::Pipeline").values()
+    actions = [a for s in pipeline["Properties"]["Stages"] for a in s["Actions"]
+               if a["ActionTypeId"]["Provider"] == "CloudFormationStackSet"]
+    assert len(actions) == 1
+    config = actions[0]["Configuration"]
+    assert config["StackSetName"] == "shop-guardrails"
+    assert config["PermissionModel"] == "SERVICE_MANAGED"
+    assert config["DeploymentTargets"] == "ou-ab12-34cd56ef"
+    assert config["Regions"] == "us-east-1,eu-west-1"
+    assert ":iam::999999999999:role/cdkx-shop-deploy-action" in json.dumps(actions[0]["RoleArn"])
+    template(app, "Target-management").has_resource_properties("AWS::IAM::Policy", {
+        "PolicyDocument": Match.object_like({"Statement": Match.array_with([Match.object_like({
+            "Sid": "AdministerContractStackSets",
+            "Action": Match.array_with(["cloudformation:UpdateStackSet", "cloudformation:CreateStackInstances"]),
+        })])}),
+    })
+
+
 def test_fargate_spot_runner_runs_the_job_from_a_state_machine(app):
     t = template(app, "ToolingJobs")
     t.resource_count_is("AWS::StepFunctions::StateMachine", 1)
@@ -101,6 +120,18 @@ def test_fargate_spot_runner_runs_the_job_from_a_state_machine(app):
             "StopTimeout": 120,
         })],
     })
+
+
+def test_fargate_spot_runner_splits_the_job_over_task_count_tasks(app):
+    # task_count=4: one Map iteration per task index, 0 to 3.
+    machines = template(app, "ToolingJobs").find_resources("AWS::StepFunctions::StateMachine")
+    definitions = []
+    for machine in machines.values():
+        d = machine["Properties"]["DefinitionString"]
+        definitions.append(d if isinstance(d, str) else "".join(p for p in d["Fn::Join"][1] if isinstance(p, str)))
+    assert len(definitions) == 1
+    assert '"Type":"Map"' in definitions[0]
+    assert '"taskIndexes":[0,1,2,3]' in definitions[0]
 
 
 def test_fargate_spot_runner_cluster_has_fargate_and_fargate_spot(app):

@@ -72,6 +72,20 @@ new CrossAccountPipeline(tooling, 'Release', {
       approval: { comment: 'Release to the tenants' },
       targets: TENANTS.map((t) => ({ ...t, parameters: { Tenant: t.id } })),
     },
+    {
+      // A StackSet updated from the management account (the stage's one target, where the
+      // StackSet lives), spread to every account of the tenants' OU in two regions.
+      name: 'Guardrails',
+      deploymentKind: DeploymentKind.stackSet({
+        stackSetName: 'shop-guardrails',
+        templatePath: 'Guardrails.template.json',
+        organizationalUnitIds: ['ou-ab12-34cd56ef'],
+        regions: ['us-east-1', 'eu-west-1'],
+        failureTolerancePercentage: 10,
+        maxConcurrentPercentage: 25,
+      }),
+      targets: [{ id: 'org', account: MANAGEMENT, region: 'us-east-1' }],
+    },
   ],
 });
 
@@ -87,6 +101,8 @@ new FargateSpotRunner(jobs, 'IntegrationTests', {
   memoryLimitMiB: 2048,
   capacity: CapacityStrategy.spotWithOnDemandFallback(),
   useCheckpointWrapper: true,
+  // The suite split evenly over 4 tasks: each reads RUNNER_TASK_INDEX / RUNNER_TASK_COUNT.
+  taskCount: 4,
   externalCi: { repository: 'acme/shop', branch: 'main' },
 });
 
@@ -123,6 +139,11 @@ for (const target of [DEV, ...TENANTS]) {
     gitHubOidc: target.id === 'dev' ? { repository: 'acme/shop', branch: 'main' } : undefined,
   });
 }
+
+// Management account: its own deployment roles, whose action role may administer the
+// contract's StackSets (the pipeline's Guardrails stage).
+const managementRoles = new Stack(app, 'Target-management', { env: { account: MANAGEMENT, region: 'us-east-1' } });
+new TenantDeploymentRole(managementRoles, 'DeploymentRoles', { contract, stackSetAdministration: {} });
 
 // Management account: the same roles rolled out by a StackSet to every account of an OU.
 const management = new Stack(app, 'TenantRolesRollout', { env: { account: MANAGEMENT, region: 'us-east-1' } });

@@ -86,6 +86,21 @@ if (pipelines.length === 1) {
     check(actions.includes(expected), `Tooling: pipeline has no action ${expected} (got ${actions.join(', ')})`);
   }
 }
+// 3b. The Guardrails stage: a service-managed StackSet updated in the management account as its action role.
+if (pipelines.length === 1) {
+  const stackSetActions = pipelines[0].Properties.Stages.flatMap((s) => s.Actions)
+    .filter((a) => a.ActionTypeId.Provider === 'CloudFormationStackSet');
+  check(stackSetActions.length === 1, `Tooling: expected 1 CloudFormationStackSet action, got ${stackSetActions.length}`);
+  if (stackSetActions.length === 1) {
+    const c = stackSetActions[0].Configuration;
+    check(c.StackSetName === 'shop-guardrails' && c.PermissionModel === 'SERVICE_MANAGED' && c.DeploymentTargets === 'ou-ab12-34cd56ef'
+      && c.Regions === 'us-east-1,eu-west-1', `Tooling: the StackSet action is configured ${JSON.stringify(c)}`);
+    check(JSON.stringify(resolve(stackSetActions[0].RoleArn)).includes(':iam::999999999999:role/cdkx-shop-deploy-action'),
+      'Tooling: the StackSet action does not run as the management account\'s action role');
+  }
+}
+const managementPolicies = resources(template('Target-management'), 'AWS::IAM::Policy');
+check(JSON.stringify(managementPolicies).includes('cloudformation:UpdateStackSet'), 'Target-management: the action role may not update StackSets');
 check(fs.existsSync(path.join(outdir, 'rollout-shop-release.md')), 'no rollout report rollout-shop-release.md in cdk.out');
 
 // 4. Management account: a service-managed StackSet that carries the two roles.
@@ -101,6 +116,13 @@ if (stackSets.length === 1) {
 //    providers; the GitHub Actions role's trust pins the token's subject.
 const jobs = template('ToolingJobs');
 check(resources(jobs, 'AWS::StepFunctions::StateMachine').length === 1, 'ToolingJobs: expected 1 state machine');
+// taskCount: 4 -> one Map iteration per task index, 0 to 3.
+const definitions = resources(jobs, 'AWS::StepFunctions::StateMachine').map((r) => {
+  const d = r.Properties.DefinitionString;
+  return typeof d === 'string' ? d : d['Fn::Join'][1].filter((part) => typeof part === 'string').join('');
+});
+check(definitions.length === 1 && definitions[0].includes('"Type":"Map"') && definitions[0].includes('"taskIndexes":[0,1,2,3]'),
+  'ToolingJobs: the runner does not split the job over 4 tasks (taskCount: 4)');
 const taskDefinitions = resources(jobs, 'AWS::ECS::TaskDefinition').map((r) => r.Properties);
 check(taskDefinitions.length === 1, `ToolingJobs: expected 1 task definition, got ${taskDefinitions.length}`);
 if (taskDefinitions.length === 1) {

@@ -19,6 +19,8 @@ import io.github.cdkcrossaccountcicd.PipelineStageOptions;
 import io.github.cdkcrossaccountcicd.PipelineStep;
 import io.github.cdkcrossaccountcicd.PipelineTarget;
 import io.github.cdkcrossaccountcicd.S3SourceProps;
+import io.github.cdkcrossaccountcicd.StackSetAdministrationPermissions;
+import io.github.cdkcrossaccountcicd.StackSetDeploymentProps;
 import io.github.cdkcrossaccountcicd.TenantDeploymentRole;
 import io.github.cdkcrossaccountcicd.TenantDeploymentRoleStackSet;
 import java.util.ArrayList;
@@ -109,6 +111,21 @@ public final class VendorApp {
                                 .name("Prod")
                                 .approval(ApprovalOptions.builder().comment("Release to the tenants").build())
                                 .targets(TENANTS)
+                                .build(),
+                        // A StackSet updated from the management account (the stage's one target, where the
+                        // StackSet lives), spread to every account of the tenants' OU in two regions.
+                        PipelineStageOptions.builder()
+                                .name("Guardrails")
+                                .targets(List.of(PipelineTarget.builder()
+                                        .id("org").account(MANAGEMENT).region("us-east-1").build()))
+                                .deploymentKind(DeploymentKind.stackSet(StackSetDeploymentProps.builder()
+                                        .stackSetName("shop-guardrails")
+                                        .templatePath("Guardrails.template.json")
+                                        .organizationalUnitIds(List.of("ou-ab12-34cd56ef"))
+                                        .regions(List.of("us-east-1", "eu-west-1"))
+                                        .failureTolerancePercentage(10)
+                                        .maxConcurrentPercentage(25)
+                                        .build()))
                                 .build()))
                 .build();
 
@@ -124,6 +141,8 @@ public final class VendorApp {
                 .memoryLimitMiB(2048)
                 .capacity(CapacityStrategy.spotWithOnDemandFallback())
                 .useCheckpointWrapper(true)
+                // The suite split evenly over 4 tasks: each reads RUNNER_TASK_INDEX / RUNNER_TASK_COUNT.
+                .taskCount(4)
                 .externalCi(GitHubOidcTrust.builder().repository("acme/shop").branch("main").build())
                 .build();
 
@@ -172,6 +191,14 @@ public final class VendorApp {
             }
             roles.build();
         }
+
+        // Management account: its own deployment roles, whose action role may administer the
+        // contract's StackSets (the pipeline's Guardrails stage).
+        Stack managementRoles = new Stack(app, "Target-management", env(MANAGEMENT, "us-east-1"));
+        TenantDeploymentRole.Builder.create(managementRoles, "DeploymentRoles")
+                .contract(contract)
+                .stackSetAdministration(StackSetAdministrationPermissions.builder().build())
+                .build();
 
         // Management account: the same roles rolled out by a StackSet to every account of an OU.
         Stack management = new Stack(app, "TenantRolesRollout", env(MANAGEMENT, "us-east-1"));

@@ -104,8 +104,30 @@ class VendorAppTest {
         assertEquals("shop-release", pipeline.get("Name"));
         List<String> stages = ((List<Map<String, Object>>) pipeline.get("Stages")).stream()
                 .map(s -> (String) s.get("Name")).collect(Collectors.toList());
-        assertEquals(List.of("Source", "Build", "Dev-Wave-1-of-1", "Verify-Dev", "Approve-Prod", "Prod-Wave-1-of-1"),
-                stages);
+        assertEquals(List.of("Source", "Build", "Dev-Wave-1-of-1", "Verify-Dev", "Approve-Prod", "Prod-Wave-1-of-1",
+                "Guardrails-Wave-1-of-1"), stages);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void guardrailsStageUpdatesAStackSetFromTheManagementAccount() {
+        Map<String, Object> pipeline = (Map<String, Object>) template("Tooling").findResources("AWS::CodePipeline::Pipeline")
+                .values().iterator().next().get("Properties");
+        List<Map<String, Object>> actions = ((List<Map<String, Object>>) pipeline.get("Stages")).stream()
+                .flatMap(s -> ((List<Map<String, Object>>) s.get("Actions")).stream())
+                .filter(a -> "CloudFormationStackSet".equals(((Map<String, Object>) a.get("ActionTypeId")).get("Provider")))
+                .collect(Collectors.toList());
+        assertEquals(1, actions.size());
+        Map<String, Object> config = (Map<String, Object>) actions.get(0).get("Configuration");
+        assertEquals("shop-guardrails", config.get("StackSetName"));
+        assertEquals("SERVICE_MANAGED", config.get("PermissionModel"));
+        assertEquals("ou-ab12-34cd56ef", config.get("DeploymentTargets"));
+        assertEquals("us-east-1,eu-west-1", config.get("Regions"));
+        assertTrue(String.valueOf(actions.get(0).get("RoleArn")).contains(":iam::999999999999:role/cdkx-shop-deploy-action"));
+        template("Target-management").hasResourceProperties("AWS::IAM::Policy", Map.of(
+                "PolicyDocument", Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Sid", "AdministerContractStackSets",
+                        "Action", Match.arrayWith(List.of("cloudformation:UpdateStackSet", "cloudformation:CreateStackInstances")))))))));
     }
 
     @Test
@@ -125,6 +147,20 @@ class VendorAppTest {
                 "ContainerDefinitions", List.of(Match.objectLike(Map.of(
                         "Image", "public.ecr.aws/aws-cli/aws-cli:2.17.0",
                         "StopTimeout", 120)))));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void fargateSpotRunnerSplitsTheJobOverTaskCountTasks() {
+        // taskCount(4): one Map iteration per task index, 0 to 3.
+        Map<String, Map<String, Object>> machines = template("ToolingJobs").findResources("AWS::StepFunctions::StateMachine");
+        assertEquals(1, machines.size());
+        Object d = ((Map<String, Object>) machines.values().iterator().next().get("Properties")).get("DefinitionString");
+        String definition = d instanceof String ? (String) d
+                : ((List<Object>) ((List<Object>) ((Map<String, Object>) d).get("Fn::Join")).get(1)).stream()
+                        .filter(p -> p instanceof String).map(p -> (String) p).collect(Collectors.joining());
+        assertTrue(definition.contains("\"Type\":\"Map\""), "the runner does not split the job over a Map state");
+        assertTrue(definition.contains("\"taskIndexes\":[0,1,2,3]"), "the runner does not split the job over 4 tasks");
     }
 
     @Test
