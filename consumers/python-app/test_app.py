@@ -25,14 +25,15 @@ def template(app, stack_id):
 
 
 @pytest.mark.parametrize("stack_id", ["Target-dev", "Target-acme", "Target-globex"])
-def test_tenant_action_role_trusts_only_the_pipeline_path_in_the_organization(app, stack_id):
+def test_tenant_action_role_trusts_the_pipeline_path_and_its_own_deployers_in_the_organization(app, stack_id):
     template(app, stack_id).has_resource_properties("AWS::IAM::Role", {
         "RoleName": "cdkx-shop-deploy-action",
         "AssumeRolePolicyDocument": Match.object_like({"Statement": Match.array_with([Match.object_like({
             "Action": "sts:AssumeRole",
             "Principal": {"AWS": partition_arn(f":iam::{TOOLING}:root")},
             "Condition": Match.object_like({
-                "ArnLike": {"aws:PrincipalArn": partition_arn(f":iam::{TOOLING}:role/cdkx-shop/*")},
+                # The pipeline path, and the CodeBuild deployers of this account only (issue 11).
+                "ArnLike": {"aws:PrincipalArn": Match.array_with([partition_arn(f":iam::{TOOLING}:role/cdkx-shop/*")])},
                 "StringEquals": Match.object_like({"aws:PrincipalOrgID": ORGANIZATION}),
             }),
         })])}),

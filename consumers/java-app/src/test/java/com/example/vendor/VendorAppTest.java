@@ -54,12 +54,13 @@ class VendorAppTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"Target-dev", "Target-acme", "Target-globex"})
-    void tenantActionRoleTrustsOnlyThePipelinePathInTheOrganization(String stackId) {
+    void tenantActionRoleTrustsThePipelinePathAndItsOwnDeployersInTheOrganization(String stackId) {
         Object trustStatement = Match.objectLike(Map.of(
                 "Action", "sts:AssumeRole",
                 "Principal", Map.of("AWS", partitionArn(":iam::" + TOOLING + ":root")),
                 "Condition", Match.objectLike(Map.of(
-                        "ArnLike", Map.of("aws:PrincipalArn", partitionArn(":iam::" + TOOLING + ":role/cdkx-shop/*")),
+                        // The pipeline path, and the CodeBuild deployers of this account only.
+                        "ArnLike", Map.of("aws:PrincipalArn", Match.arrayWith(List.of(partitionArn(":iam::" + TOOLING + ":role/cdkx-shop/*")))),
                         "StringEquals", Match.objectLike(Map.of("aws:PrincipalOrgID", ORGANIZATION))))));
         template(stackId).hasResourceProperties("AWS::IAM::Role", Map.of(
                 "RoleName", "cdkx-shop-deploy-action",
@@ -127,7 +128,7 @@ class VendorAppTest {
         template("Target-management").hasResourceProperties("AWS::IAM::Policy", Map.of(
                 "PolicyDocument", Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
                         "Sid", "AdministerContractStackSets",
-                        "Action", Match.arrayWith(List.of("cloudformation:UpdateStackSet", "cloudformation:CreateStackInstances")))))))));
+                        "Action", Match.arrayWith(List.of("cloudformation:UpdateStackSet", "cloudformation:CreateStackInstances"))))))))));
     }
 
     @Test
