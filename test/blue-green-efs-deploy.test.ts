@@ -457,8 +457,8 @@ describe('BlueGreenEfsDeploy network and trust defaults', () => {
     expect(others).toEqual([]);
     expect(trust.Condition).toEqual({
       StringEqualsIfExists: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-      ArnEqualsIfExists: {
-        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codepipeline:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':shop-web-release']] },
+      ArnLikeIfExists: {
+        'aws:SourceArn': [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codepipeline:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':shop-web-release']] }],
       },
     });
   });

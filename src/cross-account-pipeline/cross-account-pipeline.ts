@@ -20,7 +20,6 @@ import { ChainNotifications, LabelledTarget, notificationTargetProblems, Notifie
 import { chainStages, TargetActions } from './private/failure-events';
 import { partitionOf } from './private/partition';
 import { regionalArtifactKeyArn } from './private/regional-artifact-key';
-import { codePipelinePrincipal } from './private/service-principals';
 import {
   BUILD_STAGE_NAME, DEFAULT_LIMITS, HANDOFF_STAGE_NAME, isWholeIn, PlanLimits, PlannedPipeline, PlannedStage, planProblems, PlanStageInput,
   QUOTA_CEILING, RolloutPlan, planRollout, SOURCE_STAGE_NAME,
@@ -34,6 +33,7 @@ import { anyPartition, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy }
 import { artifactBucketNamePattern } from '../shared/naming';
 import { PolicyQuota } from '../shared/policy-size';
 import { guardPolicySizes } from '../shared/policy-size-guard';
+import { codePipelinePrincipal } from '../shared/service-principals';
 import { Problem, throwIfProblems } from '../shared/validation';
 
 /** The build: commands or a buildspec run in CodeBuild; its output is what every target receives. */
@@ -287,7 +287,11 @@ export class CrossAccountPipeline extends Construct {
 
     this.pipelineRole = new iam.Role(this, 'PipelineRole', {
       path: props.contract.pipelineRolePath,
-      assumedBy: codePipelinePrincipal(this.partition, stack.region, stack.account, baseName),
+      // This pipeline and its continuations (`<name>-2`, ...) of the chain.
+      assumedBy: codePipelinePrincipal(stack.account, [
+        `arn:${this.partition}:codepipeline:${stack.region}:${stack.account}:${baseName}`,
+        `arn:${this.partition}:codepipeline:${stack.region}:${stack.account}:${baseName}-*`,
+      ]),
       description: `Runs the pipelines of ${baseName}; may assume the contract's action role in the targets`,
     });
     this.grantPipelineRole();

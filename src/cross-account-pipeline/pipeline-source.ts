@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { eventBridgePrincipal } from './private/service-principals';
+import { eventBridgePrincipal } from '../shared/service-principals';
 import { sourceRuleName } from './private/source-rule-name';
 import { Problem } from '../shared/validation';
 

@@ -19,6 +19,7 @@ import { PipelineSource, SOURCE_ARTIFACT, pipelineArnOf } from '../../cross-acco
 import { addNagSuppressions, ANY_PARTITION, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
 import { PRIVATE_BUCKET_DEFAULTS } from '../../shared/private-bucket';
 import { logAccessTo } from '../../shared/server-access-logs';
+import { codePipelinePrincipal } from '../../shared/service-principals';
 import { contentBuildSpec } from '../content-build';
 import { releaseArns } from '../release-arns';
 import { ReleaseBundleOptions, releaseToolFiles } from '../release-bundle';
@@ -83,18 +84,9 @@ export class ReleasePipeline extends Construct {
       loggedBucketArn: this.artifactBucket.bucketArn, prefix: 'artifacts/', givenByUser: false, warningId: 'cdkx:releaseArtifactLogs',
     });
 
-    // CodePipeline's documentation does not say that it sends aws:SourceAccount
-    // or aws:SourceArn when it assumes its service role, and a plain condition
-    // on an absent key denies every run; the IfExists forms refuse a request
-    // made for another account or pipeline and keep this one working.
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+    // Only for this pipeline of this account (IfExists: see codePipelinePrincipal).
     this.pipelineRole = new iam.Role(this, 'PipelineRole', {
-      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com', {
-        conditions: {
-          StringEqualsIfExists: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnEqualsIfExists: { 'aws:SourceArn': pipelineArnOf(props.pipelineName) },
-        },
-      }),
+      assumedBy: codePipelinePrincipal(Aws.ACCOUNT_ID, [pipelineArnOf(props.pipelineName)]),
       description: `Runs the release pipeline ${props.pipelineName}`,
     });
     this.artifactBucket.grantReadWrite(this.pipelineRole);

@@ -1,14 +1,14 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 
 /**
- * The service principals a pipeline's roles trust, narrowed against the
- * confused deputy (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html):
+ * The service principals the pipelines' roles trust (CrossAccountPipeline's
+ * and BlueGreenEfsDeploy's), narrowed against the confused deputy (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html):
  * the service may assume the role only on behalf of this account's own resources.
  */
 
 /**
- * CodePipeline, for the pipelines named `baseName` and its continuations
- * (`baseName-2`, ...) in this account and region.
+ * CodePipeline, for the pipelines `pipelineArns` match (ARNs or ARN patterns)
+ * in `account`.
  *
  * CodePipeline's documentation does not say that it sends aws:SourceAccount or
  * aws:SourceArn when it assumes its service role, and a plain condition on a key
@@ -17,12 +17,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * the keys are absent (CodePipeline checks iam:PassRole for its caller anyway,
  * which a role of another account cannot pass).
  */
-export function codePipelinePrincipal(partition: string, region: string, account: string, baseName: string): iam.IPrincipal {
-  const pipelines = `arn:${partition}:codepipeline:${region}:${account}:${baseName}`;
+export function codePipelinePrincipal(account: string, pipelineArns: string[]): iam.IPrincipal {
   return new iam.ServicePrincipal('codepipeline.amazonaws.com', {
     conditions: {
       StringEqualsIfExists: { 'aws:SourceAccount': account },
-      ArnLikeIfExists: { 'aws:SourceArn': [pipelines, `${pipelines}-*`] },
+      ArnLikeIfExists: { 'aws:SourceArn': pipelineArns },
     },
   });
 }
