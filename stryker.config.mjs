@@ -31,6 +31,9 @@ export default {
     'src/blue-green-efs-deploy/release-state.ts',
     'src/blue-green-efs-deploy/release-settings.ts',
     'src/cross-account-pipeline/private/artifact-folder.ts',
+    'src/shared/rounds.ts',
+    'src/fleet-rollout/ring-plan.ts',
+    'src/fleet-rollout/tenant-record.ts',
     // codedeploy-limits.ts holds two numbers only, which Stryker does not mutate;
     // test/release-settings-mutants.test.ts pins them.
   ],
@@ -50,6 +53,8 @@ export default {
         '<rootDir>/test/rollout-report.test.ts',
         '<rootDir>/test/fargate-spot-runner-capacity.test.ts',
         '<rootDir>/test/bge-release-state.test.ts',
+        '<rootDir>/test/ring-plan.test.ts',
+        '<rootDir>/test/tenant-record.test.ts',
         '<rootDir>/test/*-mutants.test.ts',
       ],
     },
@@ -103,7 +108,7 @@ export const equivalentMutants = [
     reason: 'same duplicate test as the line above, replaced by false: never true here anyway',
   },
   {
-    file: 'src/cross-account-pipeline/rollout-plan.ts', line: 333, mutator: 'ConditionalExpression', replacement: 'true',
+    file: 'src/cross-account-pipeline/rollout-plan.ts', line: 334, mutator: 'ConditionalExpression', replacement: 'true',
     reason: "`other !== index`: each stage's names are checked once and are distinct (Approve-, Verify- and -Wave- names never equal one another), so a name seen before always belongs to another stage",
   },
   {

@@ -19,6 +19,7 @@
  * Packing is greedy, which is optimal here: the deploy stages form one ordered
  * sequence and each pipeline takes the longest prefix that fits.
  */
+import { roundsFor } from '../shared/rounds';
 import { checkAccountId, checkNameLength, describeProblem, Problem } from '../shared/validation';
 
 export interface PlanTarget {
@@ -279,7 +280,7 @@ function limitProblems(limits: PlanLimits): Problem[] {
  * verification) plus Source and Handoff must fit one continuation pipeline.
  */
 function blockFitProblems(property: string, stage: PlanStageInput, limits: PlanLimits): Problem[] {
-  const waves = Math.ceil(stage.targets.length / limits.waveSize);
+  const waves = roundsFor(stage.targets.length, limits.waveSize);
   const extra = waves === 1
     ? (stage.approval ? 1 : 0) + (stage.verify ? 1 : 0)
     : (stage.approval || stage.verify ? 1 : 0);
@@ -318,7 +319,7 @@ function stageNameProblems(property: string, name: string): Problem[] {
 function generatedNameProblems(
   property: string, stage: PlanStageInput, waveSize: number, seen: Map<string, number>, index: number,
 ): Problem[] {
-  const waves = Math.ceil(stage.targets.length / waveSize);
+  const waves = roundsFor(stage.targets.length, waveSize);
   const fix = 'use a shorter stage name';
   // The longest name: wave names are padded to one length, and longer than the approval's.
   const longest = waveStageName(stage.name, waves, waves);
@@ -424,7 +425,7 @@ interface Block {
 function blocksOf(stages: PlanStageInput[], waveSize: number): Block[] {
   const blocks: Block[] = [];
   for (const stage of stages) {
-    const waves = Math.ceil(stage.targets.length / waveSize);
+    const waves = roundsFor(stage.targets.length, waveSize);
     for (let wave = 1; wave <= waves; wave++) {
       const targets = stage.targets.slice((wave - 1) * waveSize, wave * waveSize);
       const planned: PlannedWave = { kind: 'wave', stageName: waveStageName(stage.name, wave, waves), userStage: stage.name, wave, waves, targets };
