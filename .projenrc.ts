@@ -58,6 +58,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-codedeploy@^3.1133.0',
     '@aws-sdk/client-ssm@^3.1133.0',
     '@aws-sdk/client-auto-scaling@^3.1133.0',
+    // FleetRollout's planner: reads the registry, writes ring files, checks release templates.
+    '@aws-sdk/client-dynamodb@^3.1133.0',
+    '@aws-sdk/util-dynamodb@^3.996.0',
+    '@aws-sdk/client-s3@^3.1133.0',
     '@types/aws-lambda@^8.10.164',
     'aws-sdk-client-mock@^4.1.0',
     'esbuild@^0.25.0',

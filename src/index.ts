@@ -52,3 +52,12 @@ export { BlueGreenEfsDeploy } from './blue-green-efs-deploy/blue-green-efs-deplo
 export type {
   BlueGreenEfsDeployProps, BlueGreenHookCommands, ContentBuildOptions, SharedDirectoryOptions,
 } from './blue-green-efs-deploy/blue-green-efs-deploy-props';
+
+// fleet-rollout/: tenants as data, releases rolled out in rings.
+export { TenantRegistry } from './fleet-rollout/tenant-registry';
+export type { ITenantRegistry, TenantRegistryAttributes, TenantRegistryProps } from './fleet-rollout/tenant-registry';
+export { FleetRollout } from './fleet-rollout/fleet-rollout';
+export type { FleetMetricOptions } from './fleet-rollout/fleet-rollout';
+export type { FleetRolloutProps } from './fleet-rollout/fleet-rollout-props';
+export { FailureTolerance, FleetRing, FleetRingKind } from './fleet-rollout/fleet-ring';
+export type { FleetRingOptions } from './fleet-rollout/fleet-ring';

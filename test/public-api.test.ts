@@ -44,6 +44,10 @@ const PUBLIC_API: Record<string, string[]> = {
     'BlueGreenEfsDeploy', 'BlueGreenEfsDeployProps', 'BlueGreenHookCommands', 'ContentBuildOptions',
     'SharedDirectoryOptions',
   ],
+  'fleet-rollout': [
+    'FailureTolerance', 'FleetMetricOptions', 'FleetRing', 'FleetRingKind', 'FleetRingOptions', 'FleetRollout',
+    'FleetRolloutProps', 'ITenantRegistry', 'TenantRegistry', 'TenantRegistryAttributes', 'TenantRegistryProps',
+  ],
 };
 
 /** Exported by their own files for the constructs and the tests; never by the package. */
@@ -51,7 +55,8 @@ const INTERNALS = [
   'runnerProblems', 'RUNNER_DEFAULTS', 'MAX_STOP_TIMEOUT_SECONDS', 'MAX_INTERRUPTION_RESTARTS',
   'planCapacity', 'CapacityPlan', 'PlannedShare', 'platformProblems', 'JobPlatform',
   'renderS3Source', 'pipelineArnOf', 'RenderedSource', 'SOURCE_ARTIFACT', 'SOURCE_ACTION_NAME',
-  'deploymentKindProblems',
+  'deploymentKindProblems', 'DEFAULT_MAX_CONCURRENCY', 'stateMachineNames', 'registryAccount',
+  'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX',
 ];
 
 interface ExportedName {

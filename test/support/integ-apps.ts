@@ -9,6 +9,7 @@ import { buildArtifactStoreIntegApp } from '../../integ/integ.artifact-store';
 import { buildBlueGreenEfsDeployIntegApp } from '../../integ/integ.blue-green-efs-deploy';
 import { buildCrossAccountPipelineIntegApp } from '../../integ/integ.cross-account-pipeline';
 import { buildFargateSpotRunnerIntegApp } from '../../integ/integ.fargate-spot-runner';
+import { buildFleetRolloutIntegApp } from '../../integ/integ.fleet-rollout';
 import { buildTenantDeploymentRoleIntegApp } from '../../integ/integ.tenant-deployment-role';
 import { buildTenantDeploymentRoleStackSetIntegApp } from '../../integ/integ.tenant-deployment-role-stack-set';
 
@@ -20,6 +21,7 @@ export const INTEG_APPS: ReadonlyArray<[string, IntegAppBuilder]> = [
   ['blue-green-efs-deploy', buildBlueGreenEfsDeployIntegApp],
   ['cross-account-pipeline', buildCrossAccountPipelineIntegApp],
   ['fargate-spot-runner', buildFargateSpotRunnerIntegApp],
+  ['fleet-rollout', buildFleetRolloutIntegApp],
   ['tenant-deployment-role', buildTenantDeploymentRoleIntegApp],
   ['tenant-deployment-role-stack-set', buildTenantDeploymentRoleStackSetIntegApp],
 ];

@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DeploymentGroupFunction } from '../deployment-group-function';
-import { HANDLER_RUNTIME } from './handler-runtime';
+import { HANDLER_RUNTIME } from '../../shared/handler-runtime';
 import { releaseArns } from '../release-arns';
 import { autoRollbackEvents } from '../release-settings';
 import { FLEET_TAG } from './web-fleet';

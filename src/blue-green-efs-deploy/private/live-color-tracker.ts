@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { HANDLER_RUNTIME } from './handler-runtime';
+import { HANDLER_RUNTIME } from '../../shared/handler-runtime';
 import { addNagSuppressions, suppressLambdaBasicExecution } from '../../shared/nag-suppressions';
 import { LiveColorFunction } from '../live-color-function';
 import { releaseArns } from '../release-arns';
