@@ -6,6 +6,8 @@
  * 5,000 targets in under 60 s, and its key, bucket and pipeline-role policies
  * grow by 0 bytes per target with an organization, at most 20 without one.
  */
+import { fleetModel } from './fleet-model';
+import type { FleetBenchRow } from './fleet-report';
 import { AssemblyMeasurement } from './measure';
 import { BenchRow } from './run';
 
@@ -57,6 +59,50 @@ export function claimViolations(rows: readonly BenchRow[], libraryVariants: Reco
       if (growth.bytesPerTarget !== undefined && growth.bytesPerTarget > CLAIMS.maxGrowth[mode]) {
         violations.push(`${variant}: ${growth.policy} grows ${growth.bytesPerTarget.toFixed(1)} B per target (claim: at most ${CLAIMS.maxGrowth[mode]})`);
       }
+    }
+  }
+  return violations;
+}
+
+/**
+ * The fleet claims (issue 12), checked on the fleet rows of a run: the
+ * FleetRollout template has the same bytes at every tenant count (tenants are
+ * data, 0 bytes per tenant), 5,000 tenants with rings canary, 1%, 10%, rest
+ * reach the last tenant in at most 4 sequential rounds under the default
+ * concurrency cap, and every fleet API rate stays under its quota.
+ */
+export const FLEET_CLAIMS = {
+  tenants: 5_000,
+  maxRounds: 4,
+};
+
+/** Every fleet claim the rows break, as sentences. The 5,000-tenant claims are checked on the model when no row has 5,000 tenants. */
+export function fleetClaimViolations(rows: readonly FleetBenchRow[]): string[] {
+  const violations: string[] = [];
+  for (const row of rows.filter((r) => !r.fleetRun.measurement)) {
+    violations.push(`FleetRollout at ${row.tenants} tenants: not measured (${row.fleetRun.firstBroken})`);
+  }
+  for (const row of rows.filter((r) => r.fleetRun.error === undefined && r.fleetRun.firstBroken !== 'none')) {
+    violations.push(`FleetRollout at ${row.tenants} tenants: ${row.fleetRun.firstBroken}`);
+  }
+  const bytes = new Map<number, number[]>();
+  for (const row of rows) {
+    const b = row.fleetRun.measurement?.largestTemplate.bytes;
+    if (b !== undefined) bytes.set(b, [...(bytes.get(b) ?? []), row.tenants]);
+  }
+  if (bytes.size > 1) {
+    const sizes = [...bytes.entries()].map(([b, tenants]) => `${b} B at ${tenants.join(', ')} tenants`).join('; ');
+    violations.push(`FleetRollout template bytes differ with the tenant count (claim: 0 bytes per tenant): ${sizes}`);
+  }
+  const models = rows.some((r) => r.tenants === FLEET_CLAIMS.tenants)
+    ? rows.map((r) => r.fleet)
+    : [...rows.map((r) => r.fleet), fleetModel(FLEET_CLAIMS.tenants)];
+  for (const model of models) {
+    if (model.tenants === FLEET_CLAIMS.tenants && model.rounds > FLEET_CLAIMS.maxRounds) {
+      violations.push(`FleetRollout at ${model.tenants} tenants: ${model.rounds} rounds (claim: at most ${FLEET_CLAIMS.maxRounds})`);
+    }
+    for (const check of model.rates.filter((c) => c.over)) {
+      violations.push(`FleetRollout at ${model.tenants} tenants: ${check.api} ${check.perSecond.toFixed(1)}/s over its quota of ${check.quota.value}/s (${check.scope})`);
     }
   }
   return violations;

@@ -6,11 +6,19 @@
  * targets), prints what each run produced against the quotas, and a Markdown
  * table for the README. Exits non-zero when CrossAccountPipeline breaks one of
  * the project's claims (see claims.ts). Offline; temporary files only.
+ *
+ * Then the fleet rows (issue 12, `--fleet-sizes`, default 10,100,1000,5000,50000):
+ * per tenant count a `fleet:` line (FleetRollout) and a `pipeline:` line
+ * (CrossAccountPipeline) with rounds, template bytes, API rates against their
+ * quotas and the cost of one release (fleet-report.ts, fleet-model.ts), and
+ * the fleet claims (claims.ts).
  */
 import { performance } from 'perf_hooks';
 import { synthCdkPipelines } from './cdk-pipelines-app';
-import { claimViolations } from './claims';
+import { claimViolations, fleetClaimViolations } from './claims';
 import { ReaderMode, synthCrossAccountPipeline } from './cross-account-pipeline-app';
+import { FLEET_SIZES } from './fleet-model';
+import { runFleetBench } from './fleet-report';
 import { markdownTable, printPolicyGrowth, printRow } from './report';
 import { BenchRow, runBench, skippedRow } from './run';
 
@@ -59,7 +67,10 @@ function main(): void {
   const sorted = [...rows].sort((a, b) => variantOrder.indexOf(a.variant) - variantOrder.indexOf(b.variant) || a.targets - b.targets);
   console.log(`\n${markdownTable(sorted)}\n`);
 
+  const fleetRows = runFleetBench(sizesArg('--fleet-sizes') ?? FLEET_SIZES, rows);
+
   const violations = claimViolations(rows, LIBRARY_VARIANTS);
+  violations.push(...fleetClaimViolations(fleetRows));
   violations.forEach((v) => console.log(`CLAIM BROKEN: ${v}`));
   console.log(`Total: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (violations.length > 0) process.exitCode = 1;
