@@ -4,9 +4,9 @@
  * that always answered the same would fail.
  */
 import { App, Fn, Stack } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -285,10 +285,10 @@ describe('assembly loading', () => {
 
   test('a reference to a resource type without a known ARN format throws', () => {
     const app = new App();
-    const stack = new Stack(app, 'Table', { env: { account: TOOLING, region: REGION } });
-    new dynamodb.Table(stack, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } })
-      .grantReadData(new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() }));
-    expect(() => AccessModel.fromAssembly(app.synth())).toThrow(/Fn::GetAtt T\w+\.Arn is not supported for AWS::DynamoDB::Table/);
+    const stack = new Stack(app, 'Stream', { env: { account: TOOLING, region: REGION } });
+    new kinesis.Stream(stack, 'T', { encryption: kinesis.StreamEncryption.UNENCRYPTED })
+      .grantRead(new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() }));
+    expect(() => AccessModel.fromAssembly(app.synth())).toThrow(/Fn::GetAtt T\w+\.Arn is not supported for AWS::Kinesis::Stream/);
   });
 
   test('AWS-managed policies must be supplied', () => {

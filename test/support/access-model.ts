@@ -92,8 +92,22 @@ export interface Organization {
   readonly ouPaths?: Record<string, string>;
 }
 
+/**
+ * A DynamoDB table the test declares, with its resource policy (none when
+ * `resourcePolicy` is undefined). The loader does not read tables; requests
+ * to a table that is not declared are refused rather than evaluated.
+ */
+export interface DeclaredTable {
+  /** arn:aws:dynamodb:<region>:<account>:table/<name> */
+  readonly arn: string;
+  /** The table's `ResourcePolicy.PolicyDocument`; undefined when it has none. */
+  readonly resourcePolicy?: PolicyDocument;
+}
+
 export interface AccessModelOptions extends LoadAssemblyOptions {
   readonly organizations?: Organization[];
+  /** DynamoDB tables that requests may name (with their resource policies). */
+  readonly dynamoDbTables?: DeclaredTable[];
 }
 
 /** Actions authorized against a role's trust policy. */
@@ -110,6 +124,8 @@ const TRUST_POLICY_ACTIONS = new Set([
  */
 const NO_RESOURCE_POLICY_SERVICES = new Set([
   'iam', 'cloudformation', 'codepipeline', 'codebuild', 'codedeploy', 'ec2', 'ecs', 'autoscaling', 'elasticloadbalancing',
+  // https://docs.aws.amazon.com/step-functions/latest/dg/security_iam_service-with-iam.html (resource-based policies: no)
+  'states',
 ]);
 
 /** NFS client actions, authorized by EFS against the file system (identity policy or file system policy). */
@@ -144,12 +160,13 @@ interface ResourceSide {
 
 export class AccessModel {
   public static fromAssembly(assembly: cxapi.CloudAssembly | string, options: AccessModelOptions = {}): AccessModel {
-    return new AccessModel(loadAssembly(assembly, options), options.organizations ?? []);
+    return new AccessModel(loadAssembly(assembly, options), options.organizations ?? [], options.dynamoDbTables ?? []);
   }
 
   private constructor(
     public readonly assembly: LoadedAssembly,
     private readonly organizations: Organization[],
+    private readonly dynamoDbTables: DeclaredTable[] = [],
   ) {}
 
   /** Evaluates and throws with the explanation when the decision is not `expected` (for tests). */
@@ -333,6 +350,9 @@ export class AccessModel {
     if (service === 'ssm') {
       return this.ssmSide(request, account, region, path);
     }
+    if (service === 'dynamodb') {
+      return this.dynamoDbSide(request, path);
+    }
     if (TRUST_POLICY_ACTIONS.has(action.toLowerCase())) {
       const role = this.assembly.roles.find((r) => r.arn === resource);
       if (!role) {
@@ -384,6 +404,26 @@ export class AccessModel {
         + `(${unmodelled.map((p) => `${p.source.stackName}/${p.source.logicalId}`).join(', ')}); extend access-model.ts`);
     }
     return { account, region: region || undefined };
+  }
+
+  /**
+   * DynamoDB tables (and their indexes and streams) are authorized with the
+   * table's resource policy, if it has one (ResourcePolicy of
+   * AWS::DynamoDB::Table). Only declared tables are evaluated.
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html
+   */
+  private dynamoDbSide(request: AccessRequest, path: string): ResourceSide {
+    const match = /^table\/([^/]+)(\/(index|stream)\/.+)?$/.exec(path);
+    if (!match) {
+      throw new Error(`${describe(request)}: only DynamoDB tables, their indexes and streams are modelled`);
+    }
+    const tableArn = request.resource.slice(0, request.resource.length - (match[2]?.length ?? 0));
+    const table = this.dynamoDbTables.find((t) => t.arn === tableArn);
+    if (!table) {
+      throw new Error(`${describe(request)}: DynamoDB table ${tableArn} is not declared (dynamoDbTables: ${this.dynamoDbTables.map((t) => t.arn).join(', ') || 'none'})`);
+    }
+    const [, , , region, account] = tableArn.split(':');
+    return { account, region, policy: table.resourcePolicy && named(`resource policy of ${tableArn}`, table.resourcePolicy) };
   }
 
   private simulatorPrincipal(principal: AccessPrincipal): Simulation['request']['principal'] {

@@ -171,6 +171,21 @@ const RESOURCE_TYPES: Record<string, ResourceTypeInfo> = {
     arn: (c, id) => `arn:${c.partition}:elasticfilesystem:${c.region}:${c.account}:access-point/${id}`,
     attributes: { AccessPointId: (_c, id) => id },
   },
+  'AWS::DynamoDB::Table': {
+    nameProperty: 'TableName',
+    maxLength: 255,
+    arn: (c, name) => `arn:${c.partition}:dynamodb:${c.region}:${c.account}:table/${name}`,
+    // A stream's ARN ends with its creation time; any fixed time serves the model.
+    attributes: { StreamArn: (c, name) => `arn:${c.partition}:dynamodb:${c.region}:${c.account}:table/${name}/stream/2026-12-01T00:00:00.000` },
+  },
+  'AWS::SNS::Topic': {
+    // Ref of a topic is its ARN.
+    nameProperty: 'TopicName',
+    ref: 'arn',
+    maxLength: 256,
+    arn: (c, name) => `arn:${c.partition}:sns:${c.region}:${c.account}:${name}`,
+    attributes: { TopicArn: (c, name) => `arn:${c.partition}:sns:${c.region}:${c.account}:${name}`, TopicName: (_c, name) => name },
+  },
   'AWS::SQS::Queue': {
     // FIFO queue names end in .fifo; the model does not send messages, it only needs the ARN.
     nameProperty: 'QueueName',
