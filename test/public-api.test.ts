@@ -31,7 +31,7 @@ const PUBLIC_API: Record<string, string[]> = {
     'ActionFailedEventOptions', 'ApprovalOptions', 'CloudFormationDeploymentProps', 'CodeBuildDeploymentProps',
     'CodeCommitSourceProps', 'ConnectionSourceProps', 'CrossAccountPipeline', 'CrossAccountPipelineProps',
     'DeploymentAction', 'DeploymentActionContext', 'DeploymentKind', 'DeploymentKindBindOptions',
-    'EcsServiceDeploymentProps', 'IDeploymentKind', 'PipelineBuildOptions', 'PipelineFailedAlarmOptions',
+    'EcsServiceDeploymentProps', 'FleetRolloutHandoff', 'IDeploymentKind', 'PipelineBuildOptions', 'PipelineFailedAlarmOptions',
     'PipelineLimits', 'PipelineSource', 'PipelineStageOptions', 'PipelineStep', 'PipelineTarget', 'S3SourceProps',
     'StackSetAutoDeployment', 'StackSetDeploymentProps', 'StackSetPermissionModel', 'StageFailedEventOptions',
   ],
@@ -56,7 +56,7 @@ const INTERNALS = [
   'planCapacity', 'CapacityPlan', 'PlannedShare', 'platformProblems', 'JobPlatform',
   'renderS3Source', 'pipelineArnOf', 'RenderedSource', 'SOURCE_ARTIFACT', 'SOURCE_ACTION_NAME',
   'deploymentKindProblems', 'DEFAULT_MAX_CONCURRENCY', 'stateMachineNames', 'registryAccount',
-  'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX',
+  'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
 ];
 
 interface ExportedName {

@@ -1,6 +1,6 @@
 import {
-  approvalStageName, DEFAULT_LIMITS, isWholeIn, PlanLimits, planProblems, planRollout, PlannedPipeline, PlannedWave, PlanStageInput, PlanTarget,
-  QUOTA_CEILING, resolveLimits, targetsOf, verifyStageName, waveStageName,
+  approvalStageName, DEFAULT_LIMITS, FLEET_STAGE_NAME, isWholeIn, PlanLimits, planProblems, planRollout, PlannedPipeline, PlannedWave,
+  PlanStageInput, PlanTarget, QUOTA_CEILING, resolveLimits, targetsOf, verifyStageName, waveStageName,
 } from '../src/cross-account-pipeline/rollout-plan';
 import { describeProblem } from '../src/shared/validation';
 
@@ -691,5 +691,31 @@ describe('planRollout packing at the edges', () => {
     expect(waveStageName('Prod', 7, 9)).toBe('Prod-Wave-7-of-9');
     expect(approvalStageName('Prod')).toBe('Approve-Prod');
     expect(verifyStageName('Prod')).toBe('Verify-Prod');
+  });
+});
+
+describe('a chain that ends with a fleet rollout', () => {
+  test('the Fleet stage is the last stage of the last pipeline, once, and counts against the stage limit', () => {
+    const plan = planRollout([{ name: 'Dev', targets: targets('dev', 120) }], { stagesPerPipeline: 4 }, { fleet: true });
+    const last = plan.pipelines[plan.pipelines.length - 1];
+    expect(last.stages[last.stages.length - 1]).toEqual({ kind: 'fleet', stageName: 'Fleet', userStage: 'Fleet' });
+    expect(plan.pipelines.flatMap((p) => p.stages).filter((s) => s.kind === 'fleet')).toHaveLength(1);
+    expect(last.handsOff).toBe(false);
+    plan.pipelines.forEach((p) => expect(p.stageCount).toBeLessThanOrEqual(4));
+    expect(plan.targetCount).toBe(120);
+  });
+
+  test('without the fleet option there is no Fleet stage', () => {
+    const plan = planRollout([{ name: 'Dev', targets: targets('dev', 1) }]);
+    expect(plan.pipelines[0].stages.map((s) => s.kind)).toEqual(['wave']);
+  });
+
+  test('a fleet alone is a valid plan without a build (no other stage to deploy to)', () => {
+    const plan = planRollout([], {}, { build: false, fleet: true });
+    expect(plan.pipelines).toHaveLength(1);
+    expect(plan.pipelines[0].stages).toEqual([{ kind: 'fleet', stageName: FLEET_STAGE_NAME, userStage: FLEET_STAGE_NAME }]);
+    expect(plan.pipelines[0].stageCount).toBe(2);
+    expect(FLEET_STAGE_NAME).toBe('Fleet');
+    expect(() => planRollout([], {}, { build: false })).toThrow(/stages = \[\]: a pipeline without a build needs at least one stage/);
   });
 });

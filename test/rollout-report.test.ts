@@ -107,6 +107,13 @@ describe('renderRolloutMarkdown', () => {
     expect(oneLines).toContain('2. The `TenantDeploymentRole` in every target account (1 account).\n');
   });
 
+  test('a Fleet stage is drawn after the last wave, labelled as the fleet rollout', () => {
+    const plan = planRollout([{ name: 'Dev', targets: targets('dev', 1) }], {}, { fleet: true });
+    const markdown = renderRolloutMarkdown(plan);
+    expect(markdown).toContain('Fleet (fleet rollout: every tenant of the registry, in rings)');
+    expect(markdown.indexOf('Fleet (fleet rollout')).toBeGreaterThan(markdown.indexOf('Dev-Wave-1-of-1'));
+  });
+
   test('the same plan renders the same document', () => {
     expect(renderRolloutMarkdown(small)).toBe(renderRolloutMarkdown(small));
   });

@@ -10,6 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DeploymentActionContext, deploymentKindProblems, IDeploymentKind, PipelineTarget } from './deployment-kind';
+import { FleetHandoffStage, fleetHandoffProblems, FleetRolloutHandoff } from './fleet-handoff';
 import { ActionFailedEventOptions, PipelineFailedAlarmOptions, StageFailedEventOptions } from './pipeline-monitoring';
 import { PipelineSource, pipelineArnOf, renderS3Source, SOURCE_ARTIFACT } from './pipeline-source';
 import { artifactFolder, buildFolderProblems, neighbourFolderMessages, NeighbourPipeline, unknownNameProblem } from './private/artifact-folder';
@@ -168,6 +169,13 @@ export interface CrossAccountPipelineProps {
    * @default codepipeline.ExecutionMode.QUEUED
    */
   readonly executionMode?: codepipeline.ExecutionMode;
+  /**
+   * End the chain with a Fleet stage: the release is published to the store and
+   * a fleet rollout deploys it to every active tenant of its registry, in rings;
+   * the stage waits for the rollout. Fixed environments (dev, test) stay stages.
+   * @default - no fleet rollout
+   */
+  readonly fleetRollout?: FleetRolloutHandoff;
 }
 
 /**
@@ -260,6 +268,7 @@ export class CrossAccountPipeline extends Construct {
   private readonly stageKinds = new Map<string, IDeploymentKind | undefined>();
   private readonly approvals = new Map<string, ApprovalOptions>();
   /** CodeBuild projects of each stage's verification steps. */
+  private readonly fleetHandoff?: FleetHandoffStage;
   private readonly verifySteps = new Map<string, Array<{ step: PipelineStep; project: codebuild.PipelineProject }>>();
   /** Where each target was declared, for error messages (`stages[1].targets[4]`). */
   private readonly targetPaths = new Map<string, string>();
@@ -280,7 +289,11 @@ export class CrossAccountPipeline extends Construct {
     }
     const limits = this.effectiveLimits();
     throwIfProblems(this, [...limits.problems, ...this.inputProblems(limits.limits)]);
-    this.plan = planRollout(planInput(props.stages), limits.limits, { build: props.buildOptions !== undefined });
+    if (props.fleetRollout) throwIfProblems(this, fleetHandoffProblems(this, props.fleetRollout));
+    this.plan = planRollout(planInput(props.stages), limits.limits, {
+      build: props.buildOptions !== undefined,
+      fleet: props.fleetRollout !== undefined,
+    });
 
     const baseName = props.pipelineName ?? `${props.contract.qualifier}-${id}`;
     this.pipelineNames = this.plan.pipelines.map((p) => (p.index === 0 ? baseName : `${baseName}-${p.index + 1}`));
@@ -298,6 +311,12 @@ export class CrossAccountPipeline extends Construct {
     // Only a build runs repository code with write access to the store: its folder grants and checks come with it.
     this.buildProject = props.buildOptions ? this.createBuildProject(props.buildOptions) : undefined;
     this.createVerifyProjects();
+    this.fleetHandoff = props.fleetRollout ? new FleetHandoffStage(this, 'FleetHandoff', props.fleetRollout, {
+      contract: props.contract,
+      store: props.artifactStore,
+      pipelineRole: this.pipelineRole,
+      readFolders: this.plan.pipelines.filter((p) => p.stages.some((s) => s.kind === 'fleet')).map((p) => artifactFolder(this.pipelineNames[p.index])),
+    }) : undefined;
     for (const kind of new Set(this.stageKinds.values())) {
       kind!.bind(this, {
         pipelineRole: this.pipelineRole, contract: props.contract, targetAccounts: this.targetAccounts(), artifactStore: props.artifactStore,
@@ -753,6 +772,9 @@ export class CrossAccountPipeline extends Construct {
           runOrder: 1,
         })),
       };
+    }
+    if (stage.kind === 'fleet') {
+      return this.fleetHandoff!.render(stage.stageName, inputArtifact);
     }
     if (stage.kind === 'approval') {
       const options = this.approvals.get(stage.userStage) ?? {};

@@ -84,7 +84,15 @@ export interface PlannedVerify {
   readonly userStage: string;
 }
 
-export type PlannedStage = PlannedWave | PlannedApproval | PlannedVerify;
+/** The last stage of the chain: hands the build output to a fleet rollout and waits for it. */
+export interface PlannedFleet {
+  readonly kind: 'fleet';
+  /** CodePipeline stage name: `Fleet`. */
+  readonly stageName: string;
+  readonly userStage: string;
+}
+
+export type PlannedStage = PlannedWave | PlannedApproval | PlannedVerify | PlannedFleet;
 
 export interface PlannedPipeline {
   /** 0 is the release pipeline; each later one is fed by the one before. */
@@ -111,12 +119,16 @@ export interface RolloutPlan {
 export interface PlanOptions {
   /** The release pipeline builds (a Build stage after Source). Without a build, a pipeline needs a stage to deploy to. @default true */
   readonly build?: boolean;
+  /** The chain ends with a Fleet stage that starts a fleet rollout (the tenants are not targets of the pipeline). @default false */
+  readonly fleet?: boolean;
 }
 
 /** Names of the fixed stages the renderer adds around the planned ones. */
 export const SOURCE_STAGE_NAME = 'Source';
 export const BUILD_STAGE_NAME = 'Build';
 export const HANDOFF_STAGE_NAME = 'Handoff';
+/** The stage that hands the release to a fleet rollout; no user stage name can produce it (theirs end in `-Wave-<n>-of-<n>`). */
+export const FLEET_STAGE_NAME = 'Fleet';
 
 /** CodePipeline stage and action names. */
 const CODEPIPELINE_NAME = /^[A-Za-z0-9.@_-]+$/;
@@ -146,7 +158,7 @@ export function verifyStageName(userStage: string): string {
 export function planProblems(stages: PlanStageInput[], limits: PlanLimits, options: PlanOptions = {}): Problem[] {
   const problems = limitProblems(limits);
   const waveSizeValid = problems.every((p) => p.property !== 'limits.waveSize');
-  if (stages.length === 0 && options.build === false) {
+  if (stages.length === 0 && options.build === false && !options.fleet) {
     problems.push({
       property: 'stages',
       value: [],
@@ -193,11 +205,12 @@ export function planProblems(stages: PlanStageInput[], limits: PlanLimits, optio
 export function planRollout(stages: PlanStageInput[], limits: Partial<PlanLimits> = {}, options: PlanOptions = {}): RolloutPlan {
   const resolved = resolveLimits(limits);
   const build = options.build ?? true;
-  const problems = planProblems(stages, resolved, { build });
+  const problems = planProblems(stages, resolved, { build, fleet: options.fleet });
   if (problems.length > 0) {
     throw new Error(`invalid rollout plan:\n${problems.map((p) => `  - ${describeProblem(p)}`).join('\n')}`);
   }
-  const pipelines = pack(blocksOf(stages, resolved.waveSize), resolved, build ? 2 : 1);
+  const fleet: Block[] = options.fleet ? [{ stages: [{ kind: 'fleet', stageName: FLEET_STAGE_NAME, userStage: FLEET_STAGE_NAME }], actions: 0 }] : [];
+  const pipelines = pack([...blocksOf(stages, resolved.waveSize), ...fleet], resolved, build ? 2 : 1);
   const targetCount = stages.reduce((sum, stage) => sum + stage.targets.length, 0);
   return { pipelines, targetCount, limits: resolved, build };
 }

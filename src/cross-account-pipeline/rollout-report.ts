@@ -101,6 +101,7 @@ function stageLabel(stage: PlannedStage): string {
     case 'wave': return `${stage.stageName} (${count(stage.targets.length, 'target')})`;
     case 'approval': return `${stage.stageName} (manual approval)`;
     case 'verify': return `${stage.stageName} (verification)`;
+    case 'fleet': return `${stage.stageName} (fleet rollout: every tenant of the registry, in rings)`;
   }
 }
 

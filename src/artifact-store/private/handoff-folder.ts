@@ -11,6 +11,14 @@ import { DeploymentContract } from '../../shared/deployment-contract';
 export const HANDOFF_FOLDER = 'handoff';
 
 /**
+ * The folder where a pipeline publishes the templates its fleet rollout
+ * deploys (`fleet-releases/<version>/template.json`). Onboarding deploys the
+ * last release from there long after the pipeline ran, so replacing one would
+ * ship other code to every new tenant: only pipeline roles may write it.
+ */
+export const FLEET_RELEASES_FOLDER = 'fleet-releases';
+
+/**
  * Denies every write that could put, replace or roll back a handoff to any
  * principal whose role is not on the contract's pipeline path: builds and
  * deploy projects (which run repository code) and any other principal of the
@@ -33,7 +41,7 @@ export function onlyPipelineRolesWriteHandoffs(bucket: s3.IBucket, contract: Dep
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
     actions: ['s3:PutObject', 's3:ReplicateObject', ...(deletes ? ['s3:DeleteObject', 's3:DeleteObjectVersion'] : [])],
-    resources: [bucket.arnForObjects(`${HANDOFF_FOLDER}/*`)],
+    resources: [bucket.arnForObjects(`${HANDOFF_FOLDER}/*`), bucket.arnForObjects(`${FLEET_RELEASES_FOLDER}/*`)],
     conditions: { ArnNotLike: { 'aws:PrincipalArn': contract.pipelineRoleArnPattern() } },
   });
 }
