@@ -53,7 +53,7 @@ export interface FleetMetricOptions extends cloudwatch.MetricOptions {
  * Start a rollout with the release's template already in the artifact store of
  * every tenant region:
  * `aws stepfunctions start-execution --state-machine-arn <arn> --input
- * '{"release":{"version":"v42","templateKey":"fleet/releases/v42/template.json"}}'`.
+ * '{"release":{"version":"v42","templateKey":"fleet-releases/v42/template.json"}}'`.
  *
  * @example
  * const registry = new TenantRegistry(this, 'Tenants');
@@ -113,7 +113,11 @@ export class FleetRollout extends Construct {
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const names = stateMachineNames(props.contract, props.applicationName);
-    const logGroupNames = { rollout: `/aws/vendedlogs/states/${names.rollout}`, onboarding: `/aws/vendedlogs/states/${names.onboarding}` };
+    const logGroupNames = {
+      rollout: `/aws/vendedlogs/states/${names.rollout}`,
+      onboarding: `/aws/vendedlogs/states/${names.onboarding}`,
+      planner: `/cdkx/${names.rollout}/planner`,
+    };
 
     const key = new kms.Key(this, 'Key', {
       description: `Encrypts the work files, approvals, dead letters and logs of ${this.node.path}`,
@@ -135,6 +139,7 @@ export class FleetRollout extends Construct {
       memorySize: 1024,
       // One rollout at a time per registry, onboardings are short: a few at once is plenty.
       reservedConcurrentExecutions: 10,
+      logGroup: this.logGroup('PlannerLogs', logGroupNames.planner, key, removalPolicy),
       environment: {
         TABLE_NAME: props.registry.tableName,
         WORK_BUCKET: work.bucket.bucketName,
