@@ -1,12 +1,15 @@
 /**
  * `npm run demo`: synthesizes the demo vendor app into cdk.out and prints what
  * it built: stacks per account and region, resource counts, every generated
- * policy against its quota, and the access proof (allowed and denied requests
- * evaluated with IAM semantics on the synthesized templates). Offline.
+ * policy against its quota, the tenant fleet (its state machines, template
+ * bytes and the ring plan of 5,000 tenants next to the pipeline's), and the
+ * access proof (allowed and denied requests evaluated with IAM semantics on the
+ * synthesized templates). Offline.
  */
 import * as path from 'path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { printFleet } from './fleet-report';
 import { DEMO, buildVendorApp } from './vendor-app';
 import { BlueGreenEfsDeploy, DeploymentContract } from '../src';
 import { PolicyQuota } from '../src/shared/policy-size';
@@ -17,7 +20,7 @@ import { AWS_MANAGED_POLICIES } from '../test/support/aws-managed-policies';
 async function main(): Promise<void> {
   const started = Date.now();
   const outdir = path.resolve(__dirname, '..', 'cdk.out');
-  const { app, contract, stores, pipeline: release, testRunner, webTier } = buildVendorApp(outdir);
+  const { app, contract, stores, pipeline: release, testRunner, webTier, fleets } = buildVendorApp(outdir);
   const assembly = app.synth();
 
   section('Stacks');
@@ -44,6 +47,9 @@ async function main(): Promise<void> {
     console.log(`  ${pad(label, 34)} ${pad(`${largest.size} / ${quota}`, 14)} ${pad(`${percent}%`, 5)} ${largest.subject}`);
   }
 
+  section('Tenant fleet (tenants as data: a TenantRegistry and a FleetRollout per tooling region)');
+  printFleet(assembly, fleets, contract);
+
   section('Access proof');
   const model = AccessModel.fromAssembly(assembly, {
     awsManagedPolicies: AWS_MANAGED_POLICIES,
@@ -62,9 +68,23 @@ async function main(): Promise<void> {
   const globex = DEMO.tenants[1].account;
   const action = (account: string) => model.role(account, contract.actionRoleName);
   const execution = (account: string) => model.role(account, contract.executionRoleName);
+  // The tenants are deployed by the fleet of their region, no longer by the pipeline.
+  const fleetOf = (region: string) => fleets.find((f) => f.region === region)!.rollout;
+  const fleetRole = (region: string, role: (fleet: ReturnType<typeof fleetOf>) => IConstruct) => {
+    const fleet = fleetOf(region);
+    return model.roleAt(Stack.of(fleet).stackName, Stack.of(fleet).getLogicalId(role(fleet).node.defaultChild as CfnElement));
+  };
+  const engine = (region: string) => fleetRole(region, (f) => f.engineRole);
+  const planner = (region: string) => fleetRole(region, (f) => f.planner.role!);
+  const acmeRegion = DEMO.tenants[0].region;
+  const globexRegion = DEMO.tenants[1].region;
 
   const checks: Array<[string, boolean, Promise<boolean>]> = [
-    ['pipeline role assumes the acme action role', true, model.canAssume(pipeline, action(acme).arn)],
+    [`the ${acmeRegion} fleet engine assumes the acme action role`, true, model.canAssume(engine(acmeRegion), action(acme).arn)],
+    [`the ${globexRegion} fleet engine assumes the globex action role`, true, model.canAssume(engine(globexRegion), action(globex).arn)],
+    ['pipeline role assumes the dev action role', true, model.canAssume(pipeline, action(DEMO.dev.account).arn)],
+    [`the ${acmeRegion} fleet engine assumes the acme execution role`, false, model.canAssume(engine(acmeRegion), execution(acme).arn)],
+    [`the ${acmeRegion} fleet planner assumes the acme action role`, false, model.canAssume(planner(acmeRegion), action(acme).arn)],
     ['acme action role reads an artifact', true, allowed(model, action(acme), 's3:GetObject', artifact)],
     ['acme action role decrypts it through S3', true, allowed(model, action(acme), 'kms:Decrypt', key.arn, viaS3)],
     ['acme execution role decrypts through S3', true, allowed(model, execution(acme), 'kms:Decrypt', key.arn, viaS3)],

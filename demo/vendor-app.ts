@@ -3,9 +3,18 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
-  ArtifactStore, BlueGreenEfsDeploy, CapacityStrategy, CrossAccountPipeline, DeploymentContract, DeploymentKind, FargateSpotRunner, PipelineSource,
-  TenantDeploymentRole,
+  ArtifactStore, BlueGreenEfsDeploy, CapacityStrategy, CrossAccountPipeline, DeploymentContract, DeploymentKind, FailureTolerance, FargateSpotRunner,
+  FleetRing, FleetRollout, PipelineSource, TenantDeploymentRole, TenantRegistry,
 } from '../src';
+
+/** A tenant of the demo fleet: a record in its region's registry, not a pipeline target. */
+export interface DemoTenant {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  /** The named ring the tenant's record asks for (the canary). */
+  readonly ring?: string;
+}
 
 /** The demo software vendor: one tooling account, a dev account, three tenants in two regions. */
 export const DEMO = {
@@ -13,10 +22,14 @@ export const DEMO = {
   tooling: { account: '111111111111', regions: ['us-east-1', 'eu-west-1'] },
   dev: { account: '222222222222', region: 'us-east-1' },
   tenants: [
-    { name: 'acme', account: '333333333333', region: 'us-east-1' },
+    { name: 'acme', account: '333333333333', region: 'us-east-1', ring: 'canary' },
     { name: 'globex', account: '444444444444', region: 'eu-west-1' },
     { name: 'initech', account: '555555555555', region: 'eu-west-1' },
-  ],
+  ] as DemoTenant[],
+  /** The application the tenants run: each tenant's stack is `shop-app` (the contract's prefix `shop-` and this). */
+  applicationName: 'app',
+  /** The registry table's name in every tooling region (one registry and rollout per region). */
+  registryTableName: 'shop-tenants',
   /** An account outside the organization: it must be refused. */
   outsider: { account: '999999999999' },
 };
@@ -28,13 +41,35 @@ export interface VendorApp {
   readonly pipeline: CrossAccountPipeline;
   readonly testRunner: FargateSpotRunner;
   readonly webTier: BlueGreenEfsDeploy;
+  /** The tenant fleet: one registry and rollout per tooling region (a rollout deploys to its own region only). */
+  readonly fleets: DemoFleet[];
+}
+
+/** The registry and rollout of one tooling region, and the demo tenants registered there. */
+export interface DemoFleet {
+  readonly region: string;
+  readonly registry: TenantRegistry;
+  readonly rollout: FleetRollout;
+  readonly tenants: DemoTenant[];
+}
+
+/** The rings of every demo fleet: the canary tenant(s), 1 %, 10 % behind an approval, the rest. */
+export function demoRings(): FleetRing[] {
+  return [
+    FleetRing.named('canary'),
+    FleetRing.percent(1),
+    FleetRing.percent(10, { approval: true, failureTolerance: FailureTolerance.percent(2) }),
+    FleetRing.rest({ failureTolerance: FailureTolerance.percent(5) }),
+  ];
 }
 
 /**
  * The vendor's CDK app: an artifact store per tooling region, the release
- * pipeline (Dev, then the tenants after an approval), the deployment roles in
- * every target account, the integration suite on Fargate Spot, and the
- * marketing site's web tier in the dev account, released blue/green from EFS.
+ * pipeline for the fixed environments (Dev and its web tier), the tenant fleet
+ * as data (a TenantRegistry and a FleetRollout per tooling region, rings canary,
+ * 1 %, 10 % behind an approval, the rest), the deployment roles in every target
+ * account, the integration suite on Fargate Spot, and the marketing site's web
+ * tier in the dev account, released blue/green from EFS.
  */
 export function buildVendorApp(outdir?: string): VendorApp {
   const app = new App({ outdir, analyticsReporting: false });
@@ -72,8 +107,19 @@ export function buildVendorApp(outdir?: string): VendorApp {
       },
       // The marketing site in dev: handed to its web tier, which releases it blue/green.
       { name: 'DevWeb', deploymentKind: DeploymentKind.blueGreenEfsRelease(), targets: [{ id: 'dev-web', account: DEMO.dev.account, region: DEMO.dev.region }] },
-      { name: 'Prod', approval: {}, targets: DEMO.tenants.map((t) => ({ id: t.name, account: t.account, region: t.region, parameters: { Tenant: t.name } })) },
+      // No tenant stage: the tenants are records in the fleet's registries below, so
+      // adding one is writing a record, not a pipeline change.
     ],
+  });
+
+  // The tenant fleet: Step Functions calls CloudFormation in its own region, so each
+  // tooling region (each has an artifact store) gets a registry and a rollout, and
+  // a tenant is registered in the registry of its region.
+  const fleets = stores.map((store): DemoFleet => {
+    const stack = Stack.of(store);
+    const registry = new TenantRegistry(stack, 'Tenants', { tableName: DEMO.registryTableName });
+    const rollout = new FleetRollout(stack, 'Fleet', { contract, registry, applicationName: DEMO.applicationName, rings: demoRings() });
+    return { region: stack.region, registry, rollout, tenants: DEMO.tenants.filter((t) => t.region === stack.region) };
   });
 
   // The application's long integration suite runs on Fargate Spot, started by the
@@ -114,5 +160,5 @@ export function buildVendorApp(outdir?: string): VendorApp {
     // reaches it. A public site passes `certificate` (HTTPS, HTTP redirects).
     internetFacing: false,
   });
-  return { app, contract, stores, pipeline, testRunner, webTier };
+  return { app, contract, stores, pipeline, testRunner, webTier, fleets };
 }
