@@ -108,7 +108,7 @@ export const equivalentMutants = [
     reason: 'same duplicate test as the line above, replaced by false: never true here anyway',
   },
   {
-    file: 'src/cross-account-pipeline/rollout-plan.ts', line: 334, mutator: 'ConditionalExpression', replacement: 'true',
+    file: 'src/cross-account-pipeline/rollout-plan.ts', line: 347, mutator: 'ConditionalExpression', replacement: 'true',
     reason: "`other !== index`: each stage's names are checked once and are distinct (Approve-, Verify- and -Wave- names never equal one another), so a name seen before always belongs to another stage",
   },
   {
@@ -122,5 +122,53 @@ export const equivalentMutants = [
   {
     file: 'src/fargate-spot-runner/task-size.ts', line: 39, mutator: 'StringLiteral', replacement: '""',
     reason: "the separator of `size.extra.join(', ')`: the only extra list has one value, so no separator is ever written",
+  },
+  {
+    file: 'src/fleet-rollout/ring-plan.ts', line: 171, mutator: 'ConditionalExpression', replacement: 'false',
+    reason: "`typeof count !== 'number'` dropped: Number.isInteger is false for every non-number, so the next test refuses the same values (the typeof test is there for the type checker)",
+  },
+  {
+    file: 'src/fleet-rollout/ring-plan.ts', line: 181, mutator: 'ConditionalExpression', replacement: 'false',
+    reason: "`typeof percent !== 'number'` dropped: Number.isFinite is false for every non-number, so the next test refuses the same values (the typeof test is there for the type checker)",
+  },
+  {
+    file: 'src/fleet-rollout/ring-plan.ts', line: 292, mutator: 'ConditionalExpression', replacement: 'true',
+    reason: "byTenantId's second test (`a.tenantId > b.tenantId`) replaced by true: it only turns the 0 of equal ids into 1, and V8's sort (TimSort) only asks whether the comparator is below 0",
+  },
+  {
+    file: 'src/fleet-rollout/ring-plan.ts', line: 292, mutator: 'ConditionalExpression', replacement: 'false',
+    reason: "byTenantId's second test replaced by false: it only turns the 1 of a greater id into 0, and V8's sort only asks whether the comparator is below 0",
+  },
+  {
+    file: 'src/fleet-rollout/ring-plan.ts', line: 292, mutator: 'EqualityOperator', replacement: 'a.tenantId <= b.tenantId',
+    reason: "byTenantId's second test made `<=` (the same mutant of the first test, column 11, is killed by the equal-ids test): it only swaps 0 and 1 for equal and greater ids, and V8's sort only asks whether the comparator is below 0",
+  },
+  {
+    file: 'src/fleet-rollout/ring-plan.ts', line: 292, mutator: 'EqualityOperator', replacement: 'a.tenantId >= b.tenantId',
+    reason: "byTenantId's second test made `>=`: it only turns the 0 of equal ids into 1, and V8's sort only asks whether the comparator is below 0",
+  },
+  {
+    file: 'src/fleet-rollout/ring-plan.ts', line: 316, mutator: 'ConditionalExpression', replacement: 'true',
+    reason: 'the first members of a count, percent or rest ring: the loop after it (line 325) replaces them for every ring that is not named, so what is put there first is never read',
+  },
+  {
+    file: 'src/fleet-rollout/ring-plan.ts', line: 317, mutator: 'ArrayDeclaration',
+    reason: 'as above: the placeholder [] of a ring that is not named is always replaced at line 325 before it is read',
+  },
+  {
+    file: 'src/fleet-rollout/tenant-record.ts', line: 157, mutator: 'ConditionalExpression', replacement: 'false',
+    reason: "`typeof region !== 'string'` dropped: options.regions holds strings only, so includes() is false for every non-string region and the same reason is given",
+  },
+  {
+    file: 'src/fleet-rollout/tenant-record.ts', line: 170, mutator: 'ConditionalExpression', replacement: 'false',
+    reason: "`typeof ring !== 'string'` dropped: options.ringNames holds strings only, so includes() is false for every non-string ring and the same reason is given",
+  },
+  {
+    file: 'src/fleet-rollout/tenant-record.ts', line: 203, mutator: 'StringLiteral', replacement: '""',
+    reason: "Buffer.byteLength's encoding 'utf8' made '': Node counts UTF-8 bytes when the encoding is empty, so every size is the same",
+  },
+  {
+    file: 'src/shared/rounds.ts', line: 14, mutator: 'ConditionalExpression', replacement: 'false',
+    reason: '`items === 0 ? 0 :` dropped: perRound is at least 1 (checked above), so Math.ceil(0 / perRound) is 0 as well',
   },
 ];

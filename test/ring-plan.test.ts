@@ -284,3 +284,151 @@ describe('fleetRounds', () => {
     expect(fleetRounds([11, 0, 1], 10)).toBe(3);
   });
 });
+
+describe('ringSpecProblems: every problem in full, with its fix', () => {
+  test.each<[string, RingSpec[], number, object]>([
+    ['concurrency', [REST], 0, {
+      property: 'maxConcurrency',
+      value: 0,
+      reason: 'must be a whole number from 1 to 10,000 (the most child executions a Distributed Map runs in parallel)',
+      fix: 'set how many tenants deploy at the same time, for example 50',
+    }],
+    ['no rings', [], 50, {
+      property: 'rings',
+      value: [],
+      reason: 'a rollout needs at least one ring, and the last one must take the rest of the tenants',
+      fix: "end the rings with { name: 'rest', selector: { kind: 'rest' } }",
+    }],
+    ['bad name', [ring('has space', { kind: 'count', count: 1 }), REST], 50, {
+      property: 'rings[0].name',
+      value: 'has space',
+      reason: "a ring name holds 1 to 32 letters, digits or '-' (it becomes part of state names and of S3 keys)",
+      fix: "use a name such as 'canary' or 'wave-2'",
+    }],
+    ['duplicate name', [ring('a', { kind: 'count', count: 1 }), ring('a', { kind: 'rest' })], 50, {
+      property: 'rings[1].name',
+      value: 'a',
+      reason: 'duplicate of rings[0].name (state names must be unique)',
+      fix: 'give each ring its own name',
+    }],
+    ['rest not last', [ring('early', { kind: 'rest' }), REST], 50, {
+      property: 'rings[0]',
+      value: 'rest',
+      reason: 'a rest ring takes every tenant left, so rings after it would always be empty; it must be the last ring',
+      fix: 'move the rest ring to the end, and keep only one',
+    }],
+    ['last not rest', [ring('few', { kind: 'count', count: 1 })], 50, {
+      property: 'rings[0]',
+      value: 'count',
+      reason: 'the last ring must be a rest ring, or tenants that no ring selects would never be deployed',
+      fix: "add { name: 'rest', selector: { kind: 'rest' } } as the last ring",
+    }],
+    ['empty ring name', [ring('canary', { kind: 'named', ringName: '' }), REST], 50, {
+      property: 'rings[0].ringName',
+      value: '',
+      reason: 'a named ring selects the tenants whose record has this ring name, so it must be a non-empty string',
+      fix: "use the value tenants put in their record's ring attribute, for example 'canary'",
+    }],
+    ['ring name selected twice', [ring('a', { kind: 'named', ringName: 'beta' }), ring('b', { kind: 'named', ringName: 'beta' }), REST], 50, {
+      property: 'rings[1].ringName',
+      value: 'beta',
+      reason: "rings[0] already selects the tenants named 'beta', so this ring would always be empty",
+      fix: 'select each ring name in one ring only',
+    }],
+    ['count', [ring('few', { kind: 'count', count: 0 }), REST], 50, {
+      property: 'rings[0].count',
+      value: 0,
+      reason: 'must be a whole number of at least 1',
+      fix: 'set how many tenants the ring takes, for example 5',
+    }],
+    ['percent', [ring('pct', { kind: 'percent', percent: 0 }), REST], 50, {
+      property: 'rings[0].percent',
+      value: 0,
+      reason: 'must be more than 0 and at most 100 (percent of all eligible tenants, rounded up)',
+      fix: 'use a percentage such as 1 or 10',
+    }],
+    ['unknown selector', [ring('odd', { kind: 'random' } as never), REST], 50, {
+      property: 'rings[0].selector',
+      value: 'random',
+      reason: "not a ring selector (expected kind 'named', 'count', 'percent' or 'rest')",
+      fix: "use { kind: 'named', ringName }, { kind: 'count', count }, { kind: 'percent', percent } or { kind: 'rest' }",
+    }],
+    ['both tolerances', [ring('a', { kind: 'rest' }, { toleratedFailureCount: 1, toleratedFailurePercentage: 5 })], 50, {
+      property: 'rings[0].toleratedFailurePercentage',
+      value: 5,
+      reason: 'given together with toleratedFailureCount (1); a ring has one failure threshold',
+      fix: 'keep either toleratedFailureCount or toleratedFailurePercentage',
+    }],
+    ['tolerated count', [ring('a', { kind: 'rest' }, { toleratedFailureCount: -1 })], 50, {
+      property: 'rings[0].toleratedFailureCount',
+      value: -1,
+      reason: 'must be a whole number of at least 0',
+      fix: 'set how many tenants of the ring may fail before the rollout stops, for example 0',
+    }],
+    ['tolerated count over the ring', [ring('few', { kind: 'count', count: 3 }, { toleratedFailureCount: 4 }), REST], 50, {
+      property: 'rings[0].toleratedFailureCount',
+      value: 4,
+      reason: "more than the ring's 3 tenants, so the ring could never stop the rollout",
+      fix: 'set at most 3, or use toleratedFailurePercentage',
+    }],
+    ['tolerated percentage', [ring('a', { kind: 'rest' }, { toleratedFailurePercentage: 101 })], 50, {
+      property: 'rings[0].toleratedFailurePercentage',
+      value: 101,
+      reason: 'must be from 0 to 100',
+      fix: 'set the percentage of the ring that may fail before the rollout stops, for example 5',
+    }],
+    ['bake', [ring('a', { kind: 'rest' }, { bakeSeconds: -1 })], 50, {
+      property: 'rings[0].bakeSeconds',
+      value: -1,
+      reason: 'must be a whole number of seconds from 0 to 31,536,000 (one year, the longest a Standard execution runs)',
+      fix: 'set how long to watch the ring before the next one, for example 3600, or 0 for no bake',
+    }],
+  ])('%s', (_, rings, concurrency, problem) => {
+    expect(problemsOf(rings, concurrency)).toEqual([problem]);
+  });
+
+  test('a ring name that is not a string is refused, even one that reads as a valid name', () => {
+    for (const name of [undefined, 7, null]) {
+      expect(problemsOf([ring(name as never, { kind: 'count', count: 1 }), REST]))
+        .toEqual([expect.objectContaining({ property: 'rings[0].name', value: name })]);
+    }
+  });
+
+  test('a ring name of a named selector that is not a string', () => {
+    for (const ringName of [undefined, 7]) {
+      expect(problemsOf([ring('canary', { kind: 'named', ringName } as never), REST]))
+        .toEqual([expect.objectContaining({ property: 'rings[0].ringName', value: ringName })]);
+    }
+  });
+
+  test('a ring without a selector is a problem, not a crash, also with a tolerated failure count', () => {
+    expect(problemsOf([ring('odd', undefined as never, { toleratedFailureCount: 1 }), REST])).toEqual([
+      expect.objectContaining({ property: 'rings[0].selector', value: undefined }),
+    ]);
+  });
+
+  test('a tolerated failure count is checked against whole ring sizes only', () => {
+    // The ring's count is refused; the tolerance is not compared with 1.5.
+    expect(problemsOf([ring('few', { kind: 'count', count: 1.5 }, { toleratedFailureCount: 2 }), REST]))
+      .toEqual([expect.objectContaining({ property: 'rings[0].count' })]);
+    expect(problemsOf([ring('few', { kind: 'count', count: '5' } as never, { toleratedFailureCount: 9 }), REST]))
+      .toEqual([expect.objectContaining({ property: 'rings[0].count', value: '5' })]);
+    // Only a count ring has a size to compare with.
+    expect(problemsOf([ring('pct', { kind: 'percent', percent: 10, count: 1 } as never, { toleratedFailureCount: 2 }), REST])).toEqual([]);
+  });
+
+  test('boundaries: a tolerated failure count of 0, and one equal to the ring size, are fine', () => {
+    expect(problemsOf([ring('few', { kind: 'count', count: 3 }, { toleratedFailureCount: 0 }), REST])).toEqual([]);
+    expect(problemsOf([ring('few', { kind: 'count', count: 3 }, { toleratedFailureCount: 3 }), REST])).toEqual([]);
+    expect(problemsOf([ring('a', { kind: 'rest' }, { toleratedFailureCount: 0 })])).toEqual([]);
+  });
+});
+
+describe('assignRings: order of equal tenant ids', () => {
+  test('records with the same tenantId keep their input order', () => {
+    const first = { tenantId: 'a', lastRelease: 'v1' };
+    const second = { tenantId: 'a', lastRelease: 'v2' };
+    const plan = assignRings([second, { tenantId: 'b' }, first, { tenantId: 'a', lastRelease: 'v3' }], [REST], 'v9');
+    expect(plan.rings[0].tenants).toEqual([second, first, { tenantId: 'a', lastRelease: 'v3' }, { tenantId: 'b' }]);
+  });
+});

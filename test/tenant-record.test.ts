@@ -304,3 +304,77 @@ describe('releases and work items', () => {
       .toMatchObject({ stackName: 'shop-app', parameters: [] });
   });
 });
+
+describe('boundaries and malformed values', () => {
+  test('a record without ring or lastRelease has no such keys, not undefined ones', () => {
+    const [valid] = validateTenantRecords([record()], OPTIONS).valid;
+    expect(Object.keys(valid).sort()).toEqual(['account', 'model', 'parameters', 'region', 'status', 'tenantId']);
+    // A lastRelease that is not a string is not carried over either.
+    const [odd] = validateTenantRecords([record({ lastRelease: 41 })], OPTIONS).valid;
+    expect(Object.keys(odd)).not.toContain('lastRelease');
+  });
+
+  test('a stack name of exactly 128 characters is fine', () => {
+    const tenantId = 'a'.repeat(63);
+    const applicationName = 'b'.repeat(59);
+    expect(`shop-${applicationName}-${tenantId}`).toHaveLength(128);
+    const result = validateTenantRecords([record({ tenantId, model: 'pool' })], { ...OPTIONS, applicationName });
+    expect(result.invalid).toEqual([]);
+    expect(result.valid).toHaveLength(1);
+  });
+
+  test('a stack name with a character CloudFormation refuses after its first letter', () => {
+    expect(reasonOf(record(), { ...OPTIONS, stackNamePrefix: 'shop_' }))
+      .toBe("stack name 'shop_app' must start with a letter and hold only letters, digits and '-'");
+    expect(reasonOf(record(), { ...OPTIONS, applicationName: 'app.v2' }))
+      .toBe("stack name 'shop-app.v2' must start with a letter and hold only letters, digits and '-'");
+  });
+
+  test('parameters of exactly 64 KiB as JSON are fine, one byte more is refused', () => {
+    const sized = (last: number) => ({
+      ...Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`P${i}`, 'x'.repeat(4096)])),
+      Last: 'x'.repeat(last),
+    });
+    expect(Buffer.byteLength(JSON.stringify(sized(3960)))).toBe(65_536);
+    expect(validateTenantRecords([record({ parameters: sized(3960) })], OPTIONS).invalid).toEqual([]);
+    expect(reasonOf(record({ parameters: sized(3961) })))
+      .toBe("parameters take 65537 bytes as JSON, over the 65536 a tenant's work item may carry (Step Functions passes at most 256 KiB per item)");
+  });
+
+  test('parameter bytes count UTF-8, not characters', () => {
+    // 15 values of 4,096 characters plus 1,321 three-byte characters: 62,897 characters of JSON, but 65,539 bytes.
+    const parameters = {
+      ...Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`P${i}`, 'x'.repeat(4096)])),
+      Last: '€'.repeat(1321),
+    };
+    expect(reasonOf(record({ parameters }))).toMatch(/^parameters take 65539 bytes as JSON/);
+  });
+
+  test('an account that is a number is refused once, and does not count as a shared silo account', () => {
+    const result = validateTenantRecords([record({ tenantId: 'a', account: 123456789012 }), record({ tenantId: 'b', account: 123456789012 })], OPTIONS);
+    expect(result.invalid).toEqual([
+      { tenantId: 'a', reason: 'account 123456789012 is not a 12-digit AWS account id' },
+      { tenantId: 'b', reason: 'account 123456789012 is not a 12-digit AWS account id' },
+    ]);
+  });
+
+  test('a region or ring that is not a string', () => {
+    expect(reasonOf(record({ region: 1 }))).toMatch(/^region 1 is not served by this rollout/);
+    expect(reasonOf(record({ ring: null }))).toBe('ring null must be a string');
+  });
+
+  test('a release whose version or template key is not a string', () => {
+    expect(releaseProblems({ version: 42, templateKey: 'k' }))
+      .toEqual(["release.version 42 must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"]);
+    expect(releaseProblems({ version: 'v1' }))
+      .toEqual(["release.templateKey undefined must be an S3 key of 1 to 1024 bytes, not starting with '/'"]);
+    expect(releaseProblems({ version: 'v1', templateKey: 7 }))
+      .toEqual(["release.templateKey 7 must be an S3 key of 1 to 1024 bytes, not starting with '/'"]);
+  });
+
+  test('a template key of exactly 1,024 bytes is fine, 1,025 is not', () => {
+    expect(releaseProblems({ version: 'v1', templateKey: 'é'.repeat(512) })).toEqual([]);
+    expect(releaseProblems({ version: 'v1', templateKey: `${'é'.repeat(512)}k` }))
+      .toEqual([`release.templateKey "${'é'.repeat(512)}k" must be an S3 key of 1 to 1024 bytes, not starting with '/'`]);
+  });
+});
