@@ -75,6 +75,9 @@ export interface FleetRingOptions {
  * run time from the registry, so the template does not change when tenants do.
  *
  * @example
+ * import { Duration } from 'aws-cdk-lib';
+ * import { FailureTolerance, FleetRing } from 'cdk-cross-account-cicd';
+ *
  * const rings = [
  *   FleetRing.named('canary', { bakeTime: Duration.minutes(30) }),
  *   FleetRing.percent(1, { failureTolerance: FailureTolerance.count(0) }),

@@ -56,8 +56,15 @@ export interface FleetMetricOptions extends cloudwatch.MetricOptions {
  * '{"release":{"version":"v42","templateKey":"fleet-releases/v42/template.json"}}'`.
  *
  * @example
- * const registry = new TenantRegistry(this, 'Tenants');
- * new FleetRollout(this, 'Fleet', {
+ * import { App, Duration, Stack } from 'aws-cdk-lib';
+ * import { DeploymentContract, FailureTolerance, FleetRing, FleetRollout, TenantRegistry } from 'cdk-cross-account-cicd';
+ *
+ * const app = new App();
+ * const contract = new DeploymentContract({ toolingAccount: '111111111111', organizationId: 'o-a1b2c3d4e5', qualifier: 'shop' });
+ * // One registry and one rollout per region, in the tooling account.
+ * const tooling = new Stack(app, 'Fleet', { env: { account: '111111111111', region: 'us-east-1' } });
+ * const registry = new TenantRegistry(tooling, 'Tenants');
+ * new FleetRollout(tooling, 'Fleet', {
  *   contract,
  *   registry,
  *   applicationName: 'app',

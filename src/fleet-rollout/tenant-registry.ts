@@ -124,8 +124,16 @@ abstract class TenantRegistryBase extends Resource implements ITenantRegistry {
  * old images that starts the onboarding of new and re-activated tenants.
  *
  * @example
- * const registry = new TenantRegistry(this, 'Tenants');
- * registry.grantRegister(accountVendingRole);
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import * as iam from 'aws-cdk-lib/aws-iam';
+ * import { TenantRegistry } from 'cdk-cross-account-cicd';
+ *
+ * const app = new App();
+ * const tooling = new Stack(app, 'Fleet', { env: { account: '111111111111', region: 'us-east-1' } });
+ * const registry = new TenantRegistry(tooling, 'Tenants');
+ * // An account vending flow registers tenants; it cannot start rollouts or assume tenant roles.
+ * const vending = new iam.Role(tooling, 'AccountVending', { assumedBy: new iam.AccountPrincipal('111111111111') });
+ * registry.grantRegister(vending);
  */
 export class TenantRegistry extends TenantRegistryBase {
   /** Import a registry (for example one created by another stack of the tooling account). */
