@@ -24,7 +24,7 @@ export type { GitHubOidcTrust } from './tenant-deployment-role/github-oidc-trust
 export { CrossAccountPipeline } from './cross-account-pipeline/cross-account-pipeline';
 export type {
   ApprovalOptions, CrossAccountPipelineProps, PipelineBuildOptions, PipelineLimits, PipelineStageOptions, PipelineStep,
-} from './cross-account-pipeline/cross-account-pipeline';
+} from './cross-account-pipeline/cross-account-pipeline-props';
 export type {
   ActionFailedEventOptions, PipelineFailedAlarmOptions, StageFailedEventOptions,
 } from './cross-account-pipeline/pipeline-monitoring';

@@ -1,182 +1,38 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, Duration, NestedStack, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Aws, Duration, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DeploymentActionContext, deploymentKindProblems, IDeploymentKind, PipelineTarget } from './deployment-kind';
-import { FleetHandoffStage, fleetHandoffProblems, FleetRolloutHandoff } from './fleet-handoff';
+import { ApprovalOptions, CrossAccountPipelineProps } from './cross-account-pipeline-props';
+import { DeploymentActionContext, IDeploymentKind } from './deployment-kind';
+import { FleetHandoffStage, fleetHandoffProblems } from './fleet-handoff';
 import { ActionFailedEventOptions, PipelineFailedAlarmOptions, StageFailedEventOptions } from './pipeline-monitoring';
-import { PipelineSource, pipelineArnOf, renderS3Source, SOURCE_ARTIFACT } from './pipeline-source';
-import { artifactFolder, buildFolderProblems, neighbourFolderMessages, NeighbourPipeline, unknownNameProblem } from './private/artifact-folder';
-import { grantArtifactFolders } from './private/artifact-folder-grants';
+import { pipelineArnOf, renderS3Source, SOURCE_ARTIFACT } from './pipeline-source';
+import { artifactFolder, NeighbourPipeline } from './private/artifact-folder';
 import { assumeTargetActionRolesStatement } from './private/assume-target-roles';
 import { ChainMonitoring } from './private/chain-monitoring';
 import { ChainNotifications, LabelledTarget, notificationTargetProblems, NotifiedPipeline, warnIfApprovalTopicMissed } from './private/chain-notifications';
 import { chainStages, TargetActions } from './private/failure-events';
 import { partitionOf } from './private/partition';
+import { actionProblems, effectiveLimits, pipelineInputProblems, planInput } from './private/pipeline-input-problems';
+import { createBuildProject, createVerifyProjects, STORE_OBJECTS, suppressBuildRoleFindings, VerifyStepProject } from './private/pipeline-projects';
 import { regionalArtifactKeyArn } from './private/regional-artifact-key';
 import {
-  BUILD_STAGE_NAME, DEFAULT_LIMITS, HANDOFF_STAGE_NAME, isWholeIn, PlanLimits, PlannedPipeline, PlannedStage, planProblems, PlanStageInput,
-  QUOTA_CEILING, RolloutPlan, planRollout, SOURCE_STAGE_NAME,
+  BUILD_STAGE_NAME, HANDOFF_STAGE_NAME, PlannedPipeline, PlannedStage, RolloutPlan, planRollout, SOURCE_STAGE_NAME,
 } from './rollout-plan';
 import { renderRolloutMarkdown } from './rollout-report';
-import { IArtifactStore } from '../artifact-store/artifact-store';
 import { HANDOFF_FOLDER } from '../artifact-store/private/handoff-folder';
-import { contractProblems } from '../shared/contract-problems';
-import { DeploymentContract } from '../shared/deployment-contract';
-import { anyPartition, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
+import { anyPartition, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
 import { artifactBucketNamePattern } from '../shared/naming';
 import { PolicyQuota } from '../shared/policy-size';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { codePipelinePrincipal } from '../shared/service-principals';
 import { Problem, throwIfProblems } from '../shared/validation';
-
-/** The build: commands or a buildspec run in CodeBuild; its output is what every target receives. */
-export interface PipelineBuildOptions {
-  /** Build commands (ignored when `buildSpec` is given). @default - none */
-  readonly commands?: string[];
-  /** Install commands, run before `commands`. @default - none */
-  readonly installCommands?: string[];
-  /** A full buildspec instead of commands. @default - one made of installCommands and commands */
-  readonly buildSpec?: codebuild.BuildSpec;
-  /** Directory of the build output that targets receive. @default '.' */
-  readonly outputDirectory?: string;
-  /** Build image. @default codebuild.LinuxBuildImage.STANDARD_7_0 */
-  readonly buildImage?: codebuild.IBuildImage;
-  /** Compute type. @default codebuild.ComputeType.SMALL */
-  readonly computeType?: codebuild.ComputeType;
-  /** Environment variables from Secrets Manager: variable name -> secret name or ARN (optionally `:json-key`). @default - none */
-  readonly secrets?: Record<string, string>;
-  /** Environment variables from SSM Parameter Store: variable name -> parameter name. @default - none */
-  readonly parameters?: Record<string, string>;
-  /** Plain environment variables (never secrets). @default - none */
-  readonly environment?: Record<string, string>;
-  /** JUnit XML report files (globs) published to a CodeBuild report group. @default - no test reports */
-  readonly testReportFiles?: string[];
-  /** Cache the source and Docker layers on the build host between builds. @default true */
-  readonly localCache?: boolean;
-  /** Timeout of the build. @default Duration.minutes(60) */
-  readonly timeout?: Duration;
-}
-
-/** A manual approval before a stage. */
-export interface ApprovalOptions {
-  /** How long the approval waits before the run fails. @default Duration.days(7) */
-  readonly timeout?: Duration;
-  /** Shown to the approver. @default - "Approve the release to <stage>" */
-  readonly comment?: string;
-}
-
-/** A verification run in the tooling account after a stage: integration tests, a security scan. */
-export interface PipelineStep {
-  /** Action name (`[A-Za-z0-9.@_-]`, at most 100). */
-  readonly name: string;
-  /** Commands, run in CodeBuild on the released artifact. */
-  readonly commands: string[];
-  /** Build image. @default codebuild.LinuxBuildImage.STANDARD_7_0 */
-  readonly buildImage?: codebuild.IBuildImage;
-  /** Plain environment variables. @default - none */
-  readonly environment?: Record<string, string>;
-}
-
-/** One stage of the rollout (Dev, Test, Prod, ...). */
-export interface PipelineStageOptions {
-  /** Stage name (letters, digits, `.@_-`). */
-  readonly name: string;
-  /** The targets, deployed in parallel waves. */
-  readonly targets: PipelineTarget[];
-  /** Ask for a manual approval before the first wave. @default - no approval */
-  readonly approval?: ApprovalOptions;
-  /** How this stage deploys. @default - the pipeline's deploymentKind */
-  readonly deploymentKind?: IDeploymentKind;
-  /** Steps run in parallel after the last wave of the stage; a failing step stops the release. @default - none */
-  readonly verify?: PipelineStep[];
-}
-
-/** CodePipeline limits of the account (raise them when AWS raised your quotas). */
-export interface PipelineLimits {
-  /** Actions per CodePipeline stage. @default 50 */
-  readonly actionsPerStage?: number;
-  /** Stages per pipeline. @default 50 */
-  readonly stagesPerPipeline?: number;
-  /** Targets deployed at the same time. @default - as many as one stage holds */
-  readonly waveSize?: number;
-  /** Deploy actions in one pipeline (keeps its template under CloudFormation's 1 MB). @default 1000 */
-  readonly maxActionsPerPipeline?: number;
-}
-
-/** Properties of a {@link CrossAccountPipeline}. */
-export interface CrossAccountPipelineProps {
-  /** The deployment contract the targets' TenantDeploymentRole roles follow. */
-  readonly contract: DeploymentContract;
-  /** The artifact store of the pipeline's region (from this account's ArtifactStore). */
-  readonly artifactStore: IArtifactStore;
-  /** Where the code comes from. */
-  readonly source: PipelineSource;
-  /**
-   * How it is built. Without a build the pipeline has no Build stage and the
-   * targets deploy the source artifact as it is (a template or bundle that
-   * another system built and committed or uploaded).
-   *
-   * @default - no build: the source is deployed as it is
-   */
-  readonly buildOptions?: PipelineBuildOptions;
-  /**
-   * The stages, in order. With none, the pipeline only builds (Source and
-   * Build): a build-only pipeline, which needs `buildOptions`.
-   */
-  readonly stages: PipelineStageOptions[];
-  /**
-   * How targets are deployed, unless a stage says otherwise.
-   *
-   * @default - none: every stage gives its own `deploymentKind` (a build-only pipeline needs none)
-   */
-  readonly deploymentKind?: IDeploymentKind;
-  /** Name of the release pipeline; continuation pipelines append `-2`, `-3`, ... @default - '<qualifier>-<construct id>' */
-  readonly pipelineName?: string;
-  /** CodePipeline limits. @default - AWS defaults (50 stages, 50 actions per stage) */
-  readonly limits?: PipelineLimits;
-  /**
-   * Pipeline events (started, failed, succeeded, approval needed) and approval
-   * requests go here. Approval requests need an SNS topic: CodePipeline's
-   * approval action publishes to SNS only.
-   *
-   * @default - no notifications
-   */
-  readonly notificationTopic?: sns.ITopic;
-  /**
-   * More targets of the pipeline events (started, failed, succeeded, approval
-   * needed): AWS Chatbot Slack or Teams channels, SNS topics. They get the
-   * "manual approval needed" event, but approval requests themselves go only to
-   * `notificationTopic`. With `notificationTopic`, at most 10 targets in all
-   * (a CodeStar notification rule's quota).
-   *
-   * @default - only notificationTopic
-   */
-  readonly notificationTargets?: notifications.INotificationRuleTarget[];
-  /**
-   * QUEUED (default) runs every release through every wave in order, one at a
-   * time per stage, so no target is skipped and no stage mixes two releases.
-   * SUPERSEDED lets a newer release overtake a waiting one (fewer deployments,
-   * but targets of later waves may never see the older release).
-   *
-   * @default codepipeline.ExecutionMode.QUEUED
-   */
-  readonly executionMode?: codepipeline.ExecutionMode;
-  /**
-   * End the chain with a Fleet stage: the release is published to the store and
-   * a fleet rollout deploys it to every active tenant of its registry, in rings;
-   * the stage waits for the rollout. Fixed environments (dev, test) stay stages.
-   * @default - no fleet rollout
-   */
-  readonly fleetRollout?: FleetRolloutHandoff;
-}
 
 /**
  * Largest share of a template one pipeline may take. CDK writes templates with
@@ -185,15 +41,8 @@ export interface CrossAccountPipelineProps {
  */
 const PIPELINE_TEMPLATE_BUDGET = 900_000;
 
-/** CodePipeline allows action configuration values of at most 1,000 characters. */
-const ACTION_CONFIGURATION_VALUE_LIMIT = 1000;
-
-/** cdk-nag finding for the objects of the artifact bucket, whatever its logical id. */
-const STORE_OBJECTS = { regex: '/^Resource::<.*Bucket[0-9A-F]{8}\\.Arn>\\/\\*$/' };
-
 /** Artifact names inside the pipelines. */
 const BUILD_ARTIFACT = 'BuildOutput';
-const APPROVAL_TIMEOUT_MAX = Duration.days(60);
 
 /**
  * A release pipeline in the tooling account: source, build, then stages of
@@ -267,9 +116,9 @@ export class CrossAccountPipeline extends Construct {
   /** The kind of each stage; undefined (refused at synth) when neither the stage nor the pipeline gives one. */
   private readonly stageKinds = new Map<string, IDeploymentKind | undefined>();
   private readonly approvals = new Map<string, ApprovalOptions>();
-  /** CodeBuild projects of each stage's verification steps. */
   private readonly fleetHandoff?: FleetHandoffStage;
-  private readonly verifySteps = new Map<string, Array<{ step: PipelineStep; project: codebuild.PipelineProject }>>();
+  /** CodeBuild projects of each stage's verification steps. */
+  private readonly verifySteps: Map<string, VerifyStepProject[]>;
   /** Where each target was declared, for error messages (`stages[1].targets[4]`). */
   private readonly targetPaths = new Map<string, string>();
   /** The CodePipeline stage and actions that deploy each target, for failure rules. */
@@ -287,8 +136,14 @@ export class CrossAccountPipeline extends Construct {
       this.stageKinds.set(stage.name, stage.deploymentKind ?? props.deploymentKind);
       if (stage.approval) this.approvals.set(stage.name, stage.approval);
     }
-    const limits = this.effectiveLimits();
-    throwIfProblems(this, [...limits.problems, ...this.inputProblems(limits.limits)]);
+    const limits = effectiveLimits(props, this.stageKinds);
+    throwIfProblems(this, [...limits.problems, ...pipelineInputProblems(props, {
+      limits: limits.limits,
+      stageKinds: this.stageKinds,
+      region: stack.region,
+      stackName: stack.stackName,
+      notificationTargets: this.givenNotificationTargets(),
+    })]);
     if (props.fleetRollout) throwIfProblems(this, fleetHandoffProblems(this, props.fleetRollout));
     this.plan = planRollout(planInput(props.stages), limits.limits, {
       build: props.buildOptions !== undefined,
@@ -309,8 +164,9 @@ export class CrossAccountPipeline extends Construct {
     });
     this.grantPipelineRole();
     // Only a build runs repository code with write access to the store: its folder grants and checks come with it.
-    this.buildProject = props.buildOptions ? this.createBuildProject(props.buildOptions) : undefined;
-    this.createVerifyProjects();
+    const projects = { artifactStore: props.artifactStore, pipelineRole: this.pipelineRole, pipelineNames: this.pipelineNames };
+    this.buildProject = props.buildOptions ? createBuildProject(this, props.buildOptions, projects, () => this.neighbourPipelines()) : undefined;
+    this.verifySteps = createVerifyProjects(this, props.stages, projects, (userStage) => this.verifyFolders(userStage));
     this.fleetHandoff = props.fleetRollout ? new FleetHandoffStage(this, 'FleetHandoff', props.fleetRollout, {
       contract: props.contract,
       store: props.artifactStore,
@@ -433,144 +289,6 @@ export class CrossAccountPipeline extends Construct {
     return this.props.stages.flatMap((s) => s.targets.map((t) => t.account));
   }
 
-  /**
-   * Limits in targets: a kind with several actions per target gets fewer
-   * targets per stage. A value that is no valid number of actions goes to the
-   * plan as given, which reports it with that value; a valid one too small for
-   * one target of the kind is reported here. Either way, one problem per value.
-   */
-  private effectiveLimits(): { limits: PlanLimits; problems: Problem[] } {
-    const given = this.props.limits ?? {};
-    const stages = this.props.stages.map((stage) => ({ stage: stage.name, actions: this.stageKinds.get(stage.name)?.actionsPerTarget ?? 1 }));
-    const widest = stages.reduce((a, b) => (b.actions > a.actions ? b : a), { stage: '', actions: 1 });
-    const actionsPerTarget = widest.actions;
-    const problems: Problem[] = [];
-    const perTarget = (property: string, actions: number, max: number): number => {
-      if (!isWholeIn(actions, 1, max)) return actions;
-      if (actions < actionsPerTarget) {
-        problems.push({
-          property: `limits.${property}`,
-          value: actions,
-          reason: `the deployment kind of stage '${widest.stage}' renders ${actionsPerTarget} actions per target, ` +
-            `more than ${property === 'actionsPerStage' ? 'one CodePipeline stage' : 'one pipeline'} of ${actions} action${actions === 1 ? '' : 's'} holds`,
-          fix: `set ${property} to ${actionsPerTarget} or more`,
-        });
-        return 1;
-      }
-      return Math.floor(actions / actionsPerTarget);
-    };
-    const actionsPerStage = given.actionsPerStage ?? DEFAULT_LIMITS.actionsPerStage;
-    const targetsPerStage = perTarget('actionsPerStage', actionsPerStage, QUOTA_CEILING);
-    let waveSize = given.waveSize ?? (isWholeIn(actionsPerStage, 1, QUOTA_CEILING) ? targetsPerStage : DEFAULT_LIMITS.waveSize);
-    const kindOfStage = `the deployment kind of stage '${widest.stage}' renders ${actionsPerTarget} actions per target`;
-    // With several actions per target the plan would speak of targets where the user wrote actions: said here instead.
-    const waveValid = isWholeIn(waveSize, 1, Infinity);
-    if (actionsPerTarget > 1 && waveValid && isWholeIn(actionsPerStage, actionsPerTarget, QUOTA_CEILING) && waveSize > targetsPerStage) {
-      problems.push({
-        property: 'limits.waveSize',
-        value: waveSize,
-        reason: `a wave is one CodePipeline stage of at most actionsPerStage (${actionsPerStage}) actions, and ${kindOfStage}: ${targetsPerStage} targets`,
-        fix: `set waveSize to ${targetsPerStage} or less, or raise actionsPerStage if the account's quota allows`,
-      });
-      waveSize = targetsPerStage;
-    }
-    const maxActions = given.maxActionsPerPipeline ?? DEFAULT_LIMITS.maxActionsPerPipeline;
-    let maxTargets = perTarget('maxActionsPerPipeline', maxActions, Infinity);
-    if (actionsPerTarget > 1 && waveValid && isWholeIn(maxActions, actionsPerTarget, Infinity) && maxTargets < waveSize) {
-      problems.push({
-        property: 'limits.maxActionsPerPipeline',
-        value: maxActions,
-        reason: `one wave of ${waveSize} targets is ${waveSize * actionsPerTarget} actions (${kindOfStage}), more than one pipeline would hold`,
-        fix: `set maxActionsPerPipeline to ${waveSize * actionsPerTarget} or more (default ${DEFAULT_LIMITS.maxActionsPerPipeline})`,
-      });
-      maxTargets = waveSize;
-    }
-    return {
-      problems,
-      limits: {
-        stagesPerPipeline: given.stagesPerPipeline ?? DEFAULT_LIMITS.stagesPerPipeline,
-        actionsPerStage: targetsPerStage,
-        waveSize,
-        maxActionsPerPipeline: maxTargets,
-      },
-    };
-  }
-
-  private inputProblems(limits: PlanLimits): Problem[] {
-    const props = this.props;
-    const problems = [
-      ...contractProblems(props.contract),
-      ...props.source._problems('source'),
-      ...planProblems(planInput(props.stages), limits, { build: props.buildOptions !== undefined }),
-      ...notificationTargetProblems([], this.givenNotificationTargets()),
-    ];
-    const name = props.pipelineName;
-    if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9.@_-]{1,90}$/.test(name)) {
-      problems.push({
-        property: 'pipelineName',
-        value: name,
-        reason: 'a pipeline name holds letters, digits and .@_- (CodePipeline allows 100; 10 are kept for the -2, -3 ... of chained pipelines)',
-        fix: "use a name such as 'shop-release'",
-      });
-    }
-    if (Token.isUnresolved(Stack.of(this).region)) {
-      problems.push({
-        property: 'scope',
-        value: Stack.of(this).stackName,
-        reason: 'the pipeline needs a concrete region to place artifact stores for cross-region targets',
-        fix: 'give the tooling stack an env with account and region',
-      });
-    }
-    props.stages.forEach((stage, i) => {
-      const kind = this.stageKinds.get(stage.name);
-      if (!kind) {
-        problems.push({
-          property: `stages[${i}].deploymentKind`,
-          value: undefined,
-          reason: `neither stage '${stage.name}' nor the pipeline says how its targets are deployed`,
-          fix: 'give the pipeline a deploymentKind, or the stage its own, for example DeploymentKind.cloudFormation({ ... })',
-        });
-        return;
-      }
-      problems.push(...deploymentKindProblems(kind, props.contract, stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind'));
-      stage.targets.forEach((target, j) => {
-        for (const required of kind.requiredParameters) {
-          if (target.parameters?.[required] === undefined) {
-            problems.push({
-              property: `stages[${i}].targets[${j}].parameters`,
-              value: target.parameters ?? {},
-              reason: `the deployment kind of stage '${stage.name}' needs parameter '${required}', which target '${target.id}' lacks`,
-              fix: `add '${required}' to the parameters of target '${target.id}'`,
-            });
-          }
-        }
-      });
-      const stepNames = new Set<string>();
-      (stage.verify ?? []).forEach((step, j) => {
-        if (!/^[A-Za-z0-9.@_-]{1,100}$/.test(step.name) || stepNames.has(step.name)) {
-          problems.push({
-            property: `stages[${i}].verify[${j}].name`,
-            value: step.name,
-            reason: 'a step name becomes a CodePipeline action name: 1 to 100 letters, digits or .@_-, unique within the stage',
-            fix: "use a name such as 'IntegrationTests'",
-          });
-        }
-        stepNames.add(step.name);
-      });
-      const timeout = stage.approval?.timeout;
-      const outOfRange = (t: Duration) => t.toMinutes({ integral: false }) < 5 || t.toSeconds() > APPROVAL_TIMEOUT_MAX.toSeconds();
-      if (timeout && !Token.isUnresolved(timeout.toSeconds()) && outOfRange(timeout)) {
-        problems.push({
-          property: `stages[${i}].approval.timeout`,
-          value: `${timeout.toMinutes({ integral: false })} minutes`,
-          reason: 'a manual approval times out after 5 minutes to 60 days',
-          fix: 'choose a timeout between Duration.minutes(5) and Duration.days(60)',
-        });
-      }
-    });
-    return problems;
-  }
-
   /** Constant-size statements: adding a target adds nothing, or one account id without an organization. */
   private grantPipelineRole(): void {
     const contract = this.props.contract;
@@ -602,79 +320,6 @@ export class CrossAccountPipeline extends Construct {
         }));
       }
     }
-  }
-
-  private createBuildProject(build: PipelineBuildOptions): codebuild.PipelineProject {
-    const reportGroup = build.testReportFiles?.length ? new codebuild.ReportGroup(this, 'TestReports', {
-      type: codebuild.ReportGroupType.TEST,
-    }) : undefined;
-    const buildSpec = build.buildSpec ?? codebuild.BuildSpec.fromObject({
-      version: '0.2',
-      phases: {
-        ...(build.installCommands?.length ? { install: { commands: build.installCommands } } : {}),
-        build: { commands: build.commands ?? [] },
-      },
-      artifacts: { 'base-directory': build.outputDirectory ?? '.', 'files': ['**/*'] },
-      ...(reportGroup ? {
-        reports: { [reportGroup.reportGroupArn]: { 'files': build.testReportFiles, 'file-format': 'JUNITXML' } },
-      } : {}),
-    });
-    const variables = (values: Record<string, string> | undefined, type: codebuild.BuildEnvironmentVariableType) =>
-      Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, { value, type }]));
-    const environmentVariables: Record<string, codebuild.BuildEnvironmentVariable> = {
-      ...variables(build.environment, codebuild.BuildEnvironmentVariableType.PLAINTEXT),
-      ...variables(build.secrets, codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER),
-      ...variables(build.parameters, codebuild.BuildEnvironmentVariableType.PARAMETER_STORE),
-    };
-    const project = new codebuild.PipelineProject(this, 'Build', {
-      description: 'Builds and tests the release that every target receives',
-      buildSpec,
-      encryptionKey: this.props.artifactStore.encryptionKey,
-      environment: {
-        buildImage: build.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
-        computeType: build.computeType ?? codebuild.ComputeType.SMALL,
-      },
-      environmentVariables,
-      timeout: build.timeout ?? Duration.minutes(60),
-      cache: build.localCache === false ? undefined : codebuild.Cache.local(codebuild.LocalCacheMode.SOURCE, codebuild.LocalCacheMode.DOCKER_LAYER),
-    });
-    reportGroup?.grantWrite(project);
-    // The build runs repository code: it writes only its own pipeline's folder,
-    // never a handoff (the bucket policy keeps those for pipeline roles) nor
-    // another pipeline's artifacts, and lists nothing.
-    const release = this.pipelineNames[0];
-    throwIfProblems(this, Token.isUnresolved(release) ? [unknownNameProblem(release)] : buildFolderProblems(this.pipelineNames, HANDOFF_FOLDER));
-    this.node.addValidation({ validate: () => neighbourFolderMessages(release, this.neighbourPipelines()) });
-    grantArtifactFolders(project, this.props.artifactStore, [artifactFolder(release)], { write: true });
-    this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RunBuildProject',
-      actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
-      resources: [project.projectArn],
-    }));
-    return project;
-  }
-
-  private createVerifyProjects(): void {
-    this.props.stages.forEach((stage, i) => {
-      const steps = (stage.verify ?? []).map((step, j) => {
-        const project = new codebuild.PipelineProject(this, `Verify${i}Step${j}`, {
-          description: `Verification '${step.name}' after stage ${stage.name}`,
-          encryptionKey: this.props.artifactStore.encryptionKey,
-          environment: { buildImage: step.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0 },
-          environmentVariables: Object.fromEntries(Object.entries(step.environment ?? {}).map(([name, value]) => [name, { value }])),
-          buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: step.commands } } }),
-        });
-        // Repository code too: it reads the release it verifies, in the folders of the pipelines its stage landed in.
-        grantArtifactFolders(project, this.props.artifactStore, this.verifyFolders(stage.name), { write: false });
-        this.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
-          actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
-          resources: [project.projectArn],
-        }));
-        this.suppressBuildRoleFindings(project);
-        return { step, project };
-      });
-      if (steps.length > 0) this.verifySteps.set(stage.name, steps);
-    });
   }
 
   private renderPipeline(scope: Construct, planned: PlannedPipeline): Problem[] {
@@ -807,7 +452,7 @@ export class CrossAccountPipeline extends Construct {
       return kind.renderActions(context).map((action) => {
         const actionName = `${target.id}${action.nameSuffix ?? ''}`;
         actionNames.push(actionName);
-        problems.push(...this.actionProblems(target, actionName, action.configuration));
+        problems.push(...actionProblems(`${this.targetPaths.get(target.id)}`, target, actionName, action.configuration));
         const inTargetRegion = action.inTargetRegion ?? true;
         if (inTargetRegion) regions.add(target.region);
         return {
@@ -822,31 +467,6 @@ export class CrossAccountPipeline extends Construct {
       });
     });
     return { name: stage.stageName, actions };
-  }
-
-  /** CodePipeline's limits on what a kind rendered: names of 100, configuration values of 1,000 characters. */
-  private actionProblems(target: PipelineTarget, actionName: string, configuration: Record<string, unknown>): Problem[] {
-    const where = `${this.targetPaths.get(target.id)}`;
-    const problems: Problem[] = [];
-    if (actionName.length > 100) {
-      problems.push({
-        property: `${where}.id`,
-        value: target.id,
-        reason: `the deployment kind names its action '${actionName}', over CodePipeline's limit of 100 characters`,
-        fix: `shorten the target id to ${100 - (actionName.length - target.id.length)} characters or less`,
-      });
-    }
-    for (const [key, value] of Object.entries(configuration)) {
-      if (typeof value === 'string' && !Token.isUnresolved(value) && value.length > ACTION_CONFIGURATION_VALUE_LIMIT) {
-        problems.push({
-          property: `${where}.parameters`,
-          value: `${key}: ${value.length} characters`,
-          reason: `with the deployment kind's own values, target '${target.id}' makes action configuration ${key} longer than CodePipeline's limit of ${ACTION_CONFIGURATION_VALUE_LIMIT} characters`,
-          fix: 'move large values into a file in the build output, or SSM parameters',
-        });
-      }
-    }
-    return problems;
   }
 
   /** The store of a region: this account's store there, named by the contract, its key ARN looked up by alias at deploy time. */
@@ -877,21 +497,9 @@ export class CrossAccountPipeline extends Construct {
     fs.writeFileSync(path.join(outdir, `rollout-${baseName}.md`), this.rolloutReport);
   }
 
-  /** CodeBuild generates wildcard grants for a project's own logs, reports and key. */
-  private suppressBuildRoleFindings(project: codebuild.PipelineProject): void {
-    suppressOnDefaultPolicy(project.role, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'Generated by CodeBuild for this project only: its own log streams and report groups, the artifact objects it reads and writes, and the KMS actions for the one artifact key.',
-      appliesTo: [
-        ...CODEBUILD_OWN_LOGS_AND_REPORTS,
-        'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*', STORE_OBJECTS,
-      ],
-    }]);
-  }
-
   private suppressExpectedNagFindings(): void {
     const contract = this.props.contract;
-    if (this.buildProject) this.suppressBuildRoleFindings(this.buildProject);
+    if (this.buildProject) suppressBuildRoleFindings(this.buildProject);
     suppressOnDefaultPolicy(this.pipelineRole, [{
       id: 'AwsSolutions-IAM5',
       reason: 'The pipeline reaches every target through the contract\'s action role name in any account (narrowed to the organization or the target accounts) and the artifact stores of every region by their contract names; one statement instead of one per target keeps the policy constant-size.',
@@ -928,9 +536,4 @@ function templateSizeProblems(pipeline: codepipeline.CfnPipeline, name: string):
   return [`pipeline ${name} takes ${size.toLocaleString('en-US')} bytes of its template, over the budget of ` +
     `${PIPELINE_TEMPLATE_BUDGET.toLocaleString('en-US')} (CloudFormation reads at most 1 MB). ` +
     'Fix: lower limits.maxActionsPerPipeline so targets spread over more pipelines, or shorten target ids and parameters'];
-}
-
-/** What the plan needs to know of the stages. */
-function planInput(stages: PipelineStageOptions[]): PlanStageInput[] {
-  return stages.map((s) => ({ name: s.name, targets: s.targets, approval: s.approval !== undefined, verify: (s.verify?.length ?? 0) > 0 }));
 }
