@@ -10,6 +10,7 @@ import { buildBlueGreenEfsDeployIntegApp } from '../../integ/integ.blue-green-ef
 import { buildCrossAccountPipelineIntegApp } from '../../integ/integ.cross-account-pipeline';
 import { buildFargateSpotRunnerIntegApp } from '../../integ/integ.fargate-spot-runner';
 import { buildFleetRolloutIntegApp } from '../../integ/integ.fleet-rollout';
+import { buildPipelineShapesIntegApp } from '../../integ/integ.pipeline-shapes';
 import { buildTenantDeploymentRoleIntegApp } from '../../integ/integ.tenant-deployment-role';
 import { buildTenantDeploymentRoleStackSetIntegApp } from '../../integ/integ.tenant-deployment-role-stack-set';
 
@@ -22,6 +23,7 @@ export const INTEG_APPS: ReadonlyArray<[string, IntegAppBuilder]> = [
   ['cross-account-pipeline', buildCrossAccountPipelineIntegApp],
   ['fargate-spot-runner', buildFargateSpotRunnerIntegApp],
   ['fleet-rollout', buildFleetRolloutIntegApp],
+  ['pipeline-shapes', buildPipelineShapesIntegApp],
   ['tenant-deployment-role', buildTenantDeploymentRoleIntegApp],
   ['tenant-deployment-role-stack-set', buildTenantDeploymentRoleStackSetIntegApp],
 ];
