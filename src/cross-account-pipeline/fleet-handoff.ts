@@ -8,7 +8,8 @@ import { IArtifactStore } from '../artifact-store/artifact-store';
 import { FLEET_RELEASES_FOLDER } from '../artifact-store/private/handoff-folder';
 import { FleetRollout } from '../fleet-rollout/fleet-rollout';
 import { DeploymentContract } from '../shared/deployment-contract';
-import { ANY_PARTITION, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
+import { ANY_PARTITION, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
+import { acknowledgeTemplateValidation } from '../shared/template-validation';
 import { Problem } from '../shared/validation';
 
 /** How a {@link CrossAccountPipeline} hands its release to a {@link FleetRollout}. */
@@ -104,8 +105,18 @@ export class FleetHandoffStage extends Construct {
     }]);
     suppressOnDefaultPolicy(role, [{
       id: 'AwsSolutions-IAM5',
-      reason: 'Releases are published under fleet-releases/<pipeline execution id>/ of the store; the id is known only at run time.',
+      reason: 'Releases are published under fleet-releases/<pipeline execution id>/ of the store (the id is known only at run time); '
+        + 'CodeBuild generates the grants on this project\'s own logs and reports and the KMS actions for the one artifact key.',
+      appliesTo: [
+        ...CODEBUILD_OWN_LOGS_AND_REPORTS,
+        'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*',
+        { regex: `/^Resource::<.*Bucket[0-9A-F]{8}\\.Arn>\\/${FLEET_RELEASES_FOLDER}\\/\\*$/` },
+      ],
     }]);
+    // aws-cdk-lib's template validation (E3050, "role with a Path, use GetAtt Arn") flags the
+    // project; its ServiceRole is the role's Fn::GetAtt Arn, path included, as the rule asks.
+    acknowledgeTemplateValidation(this.project.node.defaultChild as codebuild.CfnProject, 'E3050',
+      'ServiceRole is the publish role\'s Fn::GetAtt Arn, path included, as the rule asks.');
   }
 
   /** The CodePipeline stage: publish, then start the rollout and wait. */

@@ -15,13 +15,13 @@ import { fleetMonitoring, FLEET_METRIC_NAMESPACE } from './private/fleet-monitor
 import { OnboardingPipe } from './private/onboarding-pipe';
 import { onboardingDefinition, rolloutDefinition } from './private/rollout-definition';
 import { ringSpecOf, rolloutProblems } from './private/rollout-problems';
-import { RolloutWorkBucket } from './private/rollout-work-bucket';
+import { MAP_RESULTS_PREFIX, RING_FILES_PREFIX, RolloutWorkBucket } from './private/rollout-work-bucket';
 import { roleWaitSchedule } from './tenant-record';
 import { grantTableKey, ITenantRegistry } from './tenant-registry';
 import { logsKeyStatement } from '../fargate-spot-runner/private/log-encryption';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { HANDLER_RUNTIME } from '../shared/handler-runtime';
-import { suppressLambdaBasicExecution, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
+import { ANY_PARTITION, suppressLambdaBasicExecution, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
 import { guardPolicySizes } from '../shared/policy-size-guard';
 import { throwIfProblems } from '../shared/validation';
 
@@ -380,15 +380,28 @@ export class FleetRollout extends Construct {
   }
 
   private suppressFindings(planner: lambda.Function): void {
+    // Exact findings, as cdk-nag 3 matches them (partitions as references or literals).
+    const objects = (prefix: string) => ({ regex: `/^Resource::<.*WorkBucket[0-9A-F]{8}\\.Arn>\\/${prefix.replace(/\//g, '\\/')}\\*$/` });
+    const stateMachineArns = { regex: `/^Resource::arn:${ANY_PARTITION}:states:[^:]+:[^:]+:(?:execution|mapRun):cdkx-[A-Za-z0-9-]+-rollout(?::|\\/)\\*$/` };
     suppressLambdaBasicExecution(planner.role!);
     suppressOnDefaultPolicy(planner.role, [{
       id: 'AwsSolutions-IAM5',
-      reason: 'Ring files are per execution under rollouts/; release templates have free keys in the contract\'s stores (read without a key grant).',
+      reason: 'Ring files are per execution under rollouts/; release templates have free keys in the contract\'s store of this region (HeadObject, no key grant).',
+      appliesTo: [objects(RING_FILES_PREFIX), { regex: `/^Resource::arn:${ANY_PARTITION}:s3:::cdkx-[a-z0-9-]+-artifacts-\\d{12}-[a-z0-9-]+\\/\\*$/` }],
     }]);
     suppressOnDefaultPolicy(this.engineRole, [{
       id: 'AwsSolutions-IAM5',
-      reason: 'Tenant action roles are data (any account of the organization, named role only); child executions, map runs and ring files have per-execution names; '
-        + 'PutMetricData has no resource (narrowed to the namespace); X-Ray and log delivery take no resource.',
+      reason: 'Tenant action roles are data (any account of the organization, the contract\'s role name only); child executions, map runs and ring files have '
+        + 'per-execution names; the planner is invoked by version; PutMetricData has no resource (narrowed to the namespace); X-Ray and log delivery take none; '
+        + 'SNS publishes through the rollout key.',
+      appliesTo: [
+        'Resource::*',
+        'Action::kms:GenerateDataKey*',
+        objects(RING_FILES_PREFIX), objects(MAP_RESULTS_PREFIX),
+        { regex: '/^Resource::<.*Planner[0-9A-F]{8}\\.Arn>:\\*$/' },
+        { regex: `/^Resource::arn:${ANY_PARTITION}:iam::\\*:role\\/cdkx-[a-z0-9-]+-deploy-action$/` },
+        stateMachineArns,
+      ],
     }]);
   }
 }
