@@ -50,10 +50,12 @@ export interface FleetMetricOptions extends cloudwatch.MetricOptions {
  * stream and an EventBridge Pipe start the onboarding state machine, which
  * waits for the tenant's roles).
  *
- * Start a rollout with the release's template already in the artifact store of
- * every tenant region:
+ * Start a rollout with the release's template already in the contract's
+ * artifact store of the rollout's region (one rollout per region: Step
+ * Functions calls CloudFormation in its own region):
  * `aws stepfunctions start-execution --state-machine-arn <arn> --input
- * '{"release":{"version":"v42","templateKey":"fleet-releases/v42/template.json"}}'`.
+ * '{"release":{"version":"v42","templateKey":"fleet-releases/v42/template.json"}}'`,
+ * or let a `CrossAccountPipeline` with `fleetRollout` publish the template and start it.
  *
  * @example
  * import { App, Duration, Stack } from 'aws-cdk-lib';
