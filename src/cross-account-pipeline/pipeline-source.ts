@@ -235,7 +235,12 @@ class S3Source extends PipelineSource {
 
   public _render(scope: Construct, pipelineRole: iam.IRole, pipelineName: string): RenderedSource {
     return renderS3Source(scope, pipelineRole, pipelineName, this.props.bucket.bucketName, this.props.objectKey, (grantee) => {
-      this.props.bucket.grantRead(grantee, this.props.objectKey);
+      // Named actions, not grantRead's wildcards: what CodePipeline's S3 source
+      // action reads of the object and its bucket.
+      // https://docs.aws.amazon.com/codepipeline/latest/userguide/security-iam.html#how-to-custom-role
+      iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:GetObjectVersion'], resourceArns: [this.props.bucket.arnForObjects(this.props.objectKey)] });
+      iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketAcl', 's3:GetBucketLocation', 's3:GetBucketVersioning'], resourceArns: [this.props.bucket.bucketArn] });
+      this.props.bucket.encryptionKey?.grantDecrypt(grantee);
     }, this.props.triggerOnUpload ?? true);
   }
 }
