@@ -156,15 +156,15 @@ export const equivalentMutants = [
     reason: 'as above: the placeholder [] of a ring that is not named is always replaced at line 325 before it is read',
   },
   {
-    file: 'src/fleet-rollout/tenant-record.ts', line: 157, mutator: 'ConditionalExpression', replacement: 'false',
+    file: 'src/fleet-rollout/tenant-record.ts', line: 158, mutator: 'ConditionalExpression', replacement: 'false',
     reason: "`typeof region !== 'string'` dropped: options.regions holds strings only, so includes() is false for every non-string region and the same reason is given",
   },
   {
-    file: 'src/fleet-rollout/tenant-record.ts', line: 170, mutator: 'ConditionalExpression', replacement: 'false',
+    file: 'src/fleet-rollout/tenant-record.ts', line: 171, mutator: 'ConditionalExpression', replacement: 'false',
     reason: "`typeof ring !== 'string'` dropped: options.ringNames holds strings only, so includes() is false for every non-string ring and the same reason is given",
   },
   {
-    file: 'src/fleet-rollout/tenant-record.ts', line: 203, mutator: 'StringLiteral', replacement: '""',
+    file: 'src/fleet-rollout/tenant-record.ts', line: 204, mutator: 'StringLiteral', replacement: '""',
     reason: "Buffer.byteLength's encoding 'utf8' made '': Node counts UTF-8 bytes when the encoding is empty, so every size is the same",
   },
   {

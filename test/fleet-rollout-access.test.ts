@@ -29,11 +29,8 @@
  * - a tenant execution role allowed dynamodb:* on every resource (only the
  *   registry table's missing resource policy can keep it out).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as cxapi from 'aws-cdk-lib/cx-api';
 import { INTEG_TOOLING_ACCOUNT } from '../integ/integ-environment';
 import { buildFleetRolloutIntegApp } from '../integ/integ.fleet-rollout';
 import { DeploymentContract, TenantDeploymentRole } from '../src';
@@ -57,45 +54,6 @@ const OTHER_TABLE = `arn:aws:dynamodb:${REGION}:${TOOLING}:table/other-app-data`
 /** A table of the tenant's own application, in the tenant account (no resource policy). */
 const TENANT_TABLE = `arn:aws:dynamodb:${REGION}:${TENANT}:table/app-data`;
 
-/**
- * ARNs of resource types the shared resolver (test/support/intrinsics.ts) does
- * not model, made concrete as AWS returns them, so the roles that point at
- * them can be loaded. Physical names are the logical ids. (Adding
- * AWS::DynamoDB::Table to the shared resolver would break its own test that a
- * type without a known ARN format throws, which uses a table.)
- */
-const tableArn = (id: string) => `arn:aws:dynamodb:${REGION}:${TOOLING}:table/${id}`;
-const EXTRA_TYPES: Record<string, { ref: (id: string) => string; attributes: Record<string, (id: string) => string> }> = {
-  'AWS::DynamoDB::Table': {
-    ref: (id) => id,
-    attributes: { Arn: tableArn, StreamArn: (id) => `${tableArn(id)}/stream/2026-12-01T00:00:00.000` },
-  },
-  'AWS::SNS::Topic': {
-    ref: (id) => `arn:aws:sns:${REGION}:${TOOLING}:${id}`,
-    attributes: { TopicArn: (id) => `arn:aws:sns:${REGION}:${TOOLING}:${id}`, TopicName: (id) => id },
-  },
-};
-
-function concretize(template: any): any {
-  const types: Record<string, string> = Object.fromEntries(Object.entries<any>(template.Resources ?? {}).map(([id, r]) => [id, r.Type]));
-  const visit = (node: any): any => {
-    if (Array.isArray(node)) return node.map(visit);
-    if (node === null || typeof node !== 'object') return node;
-    const keys = Object.keys(node);
-    if (keys.length === 1 && keys[0] === 'Ref' && EXTRA_TYPES[types[node.Ref]]) {
-      return EXTRA_TYPES[types[node.Ref]].ref(node.Ref);
-    }
-    if (keys.length === 1 && keys[0] === 'Fn::GetAtt' && EXTRA_TYPES[types[node['Fn::GetAtt'][0]]]) {
-      const [id, attribute] = node['Fn::GetAtt'];
-      const attr = EXTRA_TYPES[types[id]].attributes[attribute];
-      if (!attr) throw new Error(`GetAtt ${id}.${attribute} not modelled`);
-      return attr(id);
-    }
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v)]));
-  };
-  return { ...template, Resources: visit(template.Resources ?? {}) };
-}
-
 function build() {
   const app = new App({ analyticsReporting: false });
   // The integ app's stacks are environment-agnostic: deployed to TOOLING/REGION (defaultEnv below).
@@ -114,23 +72,18 @@ function build() {
     }
   }
   const assembly = app.synth();
-  let registryTemplate: any;
-  for (const artifact of assembly.stacksRecursively) {
-    const file = path.join(assembly.directory, artifact.templateFile);
-    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (artifact.stackName === STACK) registryTemplate = template;
-    fs.writeFileSync(file, JSON.stringify(concretize(template)));
-  }
+  const registryTemplate = assembly.getStackByName(STACK).template;
   const tables = Object.entries<any>(registryTemplate.Resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
   if (tables.length !== 1) throw new Error(`expected one table in ${STACK}, found ${tables.map(([id]) => id).join(', ')}`);
-  const [tableId, table] = tables[0];
+  const [, table] = tables[0];
   const registry = {
-    arn: tableArn(tableId),
+    // The integ app names its table; the shared resolver (test/support/intrinsics.ts) resolves it by that name.
+    arn: `arn:aws:dynamodb:${REGION}:${TOOLING}:table/${table.Properties.TableName}`,
     // Undefined: asserted below, so that the tenant denials rest on a fact of the template.
     resourcePolicy: table.Properties?.ResourcePolicy?.PolicyDocument,
     declaresResourcePolicy: table.Properties?.ResourcePolicy !== undefined,
   };
-  const model = AccessModel.fromAssembly(new cxapi.CloudAssembly(assembly.directory), {
+  const model = AccessModel.fromAssembly(assembly, {
     defaultEnv: { account: TOOLING, region: REGION },
     awsManagedPolicies: AWS_MANAGED_POLICIES,
     organizations: [{ id: ORG_ID, accounts: [TOOLING, TENANT] }],

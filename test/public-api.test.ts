@@ -56,7 +56,7 @@ const INTERNALS = [
   'planCapacity', 'CapacityPlan', 'PlannedShare', 'platformProblems', 'JobPlatform',
   'renderS3Source', 'pipelineArnOf', 'RenderedSource', 'SOURCE_ARTIFACT', 'SOURCE_ACTION_NAME',
   'deploymentKindProblems', 'DEFAULT_MAX_CONCURRENCY', 'stateMachineNames', 'registryAccount',
-  'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
+  'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'LOCK_ITEM_ID', 'RELEASE_ITEM_ID', 'ringFileKey', 'FLEET_METRIC_NAMESPACE', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
 ];
 
 interface ExportedName {

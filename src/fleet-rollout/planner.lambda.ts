@@ -15,6 +15,7 @@
 import { DynamoDBClient, GetItemCommand, ScanCommand, ScanCommandInput, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { RELEASE_ITEM_ID, ringFileKey } from './fleet-locations';
 import { assignRings, isOnRelease, namedRingNames, RingSpec, ringSpecProblems } from './ring-plan';
 import {
   DeployContext, InvalidTenant, Release, releaseProblems, TenantRecord, TenantResult, TenantWorkItem,
@@ -32,8 +33,6 @@ export const clients = {
   regionalS3: new Map<string, S3Client>(),
 };
 
-/** The registry item holding the last release that finished every ring. */
-export const RELEASE_ITEM_ID = '#release';
 /** The ring a work item of an onboarding names when the tenant names none. */
 export const ONBOARDING_RING = 'onboarding';
 /** Parallel UpdateItem calls when marking invalid records. */
@@ -138,9 +137,6 @@ export async function handler(event: PlannerEvent): Promise<RolloutPlanResult | 
   throw new Error(`unknown planner mode ${JSON.stringify((event as { mode?: unknown })?.mode)}; expected 'rollout' or 'onboard'`);
 }
 
-export function ringFileKey(executionName: string, ring: string): string {
-  return `rollouts/${executionName}/${ring}.json`;
-}
 
 async function planRollout(event: RolloutEvent, config: PlannerConfig): Promise<RolloutPlanResult> {
   const problems = releaseProblems(event.release);

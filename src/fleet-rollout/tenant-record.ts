@@ -3,11 +3,12 @@
  * deployed, which are broken and why, and what a deploy of one needs (stack
  * name, roles, template URL, parameters).
  *
- * Pure, no imports beyond naming and the ring plan: the planner Lambda bundles it.
+ * Pure, no imports beyond naming, the ring plan and the fleet's locations: the planner Lambda bundles it.
  * Records are data anyone with write access to the table can put there, so
  * every rule CloudFormation or the engine would trip over later is checked here,
  * and a broken record gets a reason instead of failing a whole ring.
  */
+import { ENGINE_ITEM_PREFIX } from './fleet-locations';
 import { unknownRingReason } from './ring-plan';
 import { artifactBucketName } from '../shared/naming';
 
@@ -89,7 +90,7 @@ export const UNKNOWN_TENANT_ID = '(unknown)';
 
 /** Registry items that are not tenants (`#lock`, `#release`): a tenant id never starts with `#`. */
 export function isSpecialItem(item: unknown): boolean {
-  return isObject(item) && typeof item.tenantId === 'string' && item.tenantId.startsWith('#');
+  return isObject(item) && typeof item.tenantId === 'string' && item.tenantId.startsWith(ENGINE_ITEM_PREFIX);
 }
 
 /** Silo: one stack per account; pool: one stack per tenant, the tenant id in its name. */

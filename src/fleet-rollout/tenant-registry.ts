@@ -3,12 +3,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { ENGINE_ITEM_PREFIX } from './fleet-locations';
 
 /** The attributes an onboarding principal may write; the engine's own (`lastRelease`, `lastResult`) are not among them. */
 export const REGISTRAR_ATTRIBUTES = ['tenantId', 'account', 'region', 'ring', 'model', 'parameters', 'status'];
 
-/** Items the engine keeps next to the tenants (`#lock`, `#release`); no tenant id starts with `#`. */
-export const ENGINE_ITEM_PREFIX = '#';
 
 /** A tenant registry, created here or imported. */
 export interface ITenantRegistry extends IResource {

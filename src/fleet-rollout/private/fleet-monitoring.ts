@@ -3,9 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { FLEET_METRIC_NAMESPACE } from '../fleet-locations';
 
-/** The namespace of the per-ring tenant metrics the rollout reports. */
-export const FLEET_METRIC_NAMESPACE = 'CdkCrossAccountCicd/Fleet';
 /** Metric names reported after each ring (dimensions Registry, Release, Ring). */
 export const FLEET_RING_METRICS = ['TenantsSucceeded', 'TenantsFailed', 'TenantsPending'];
 

@@ -6,7 +6,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { addNagSuppressions, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
-import { ENGINE_ITEM_PREFIX, ITenantRegistry } from '../tenant-registry';
+import { ENGINE_ITEM_PREFIX } from '../fleet-locations';
+import { ITenantRegistry } from '../tenant-registry';
 
 /** @internal */
 export interface OnboardingPipeProps {

@@ -41,6 +41,7 @@
  *   https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html),
  *   so the CloudFormation calls reach tenant stacks in the engine's Region.
  */
+import { FLEET_METRIC_NAMESPACE, LOCK_ITEM_ID, MAP_RESULTS_PREFIX, RELEASE_ITEM_ID } from '../fleet-locations';
 import {
   DEFAULT_POLL_SCHEDULE, FLEET_EVENT_SOURCE, TENANT_DEPLOYMENT_FAILED_ERROR, TENANT_STATES, tenantDeployStates,
 } from './tenant-deploy-states';
@@ -123,13 +124,9 @@ export const ROLLOUT_DETAIL_TYPES = {
 } as const;
 
 /** The registry's special items. */
-export const LOCK_ITEM_ID = '#lock';
-export const RELEASE_ITEM_ID = '#release';
 
 /** Default CloudWatch namespace of the ring metrics. */
-export const DEFAULT_METRIC_NAMESPACE = 'CdkCrossAccountCicd/Fleet';
 /** Where the Distributed Maps write their results in the work bucket. */
-export const RESULTS_PREFIX = 'results/';
 
 /** One configured ring, as the definition needs it. */
 export interface RingDefinition {
@@ -154,7 +151,7 @@ export interface FleetDefinitionCommonProps {
   readonly roleWaitSchedule: number[];
   /** Waits (seconds) between polls of a change set or stack operation; the last repeats. @default DEFAULT_POLL_SCHEDULE */
   readonly pollSchedule?: number[];
-  /** @default DEFAULT_METRIC_NAMESPACE */
+  /** @default FLEET_METRIC_NAMESPACE */
   readonly metricNamespace?: string;
 }
 
@@ -416,7 +413,7 @@ function ringStates(p: RolloutDefinitionProps, ring: RingDefinition, i: number, 
       ...tolerance,
       ResultWriter: {
         Resource: `arn:${p.partition}:states:::s3:putObject`,
-        Parameters: { Bucket: p.workBucketName, Prefix: RESULTS_PREFIX },
+        Parameters: { Bucket: p.workBucketName, Prefix: MAP_RESULTS_PREFIX },
       },
       ResultPath: '$.ringRun',
       Catch: [
@@ -445,7 +442,7 @@ function ringStates(p: RolloutDefinitionProps, ring: RingDefinition, i: number, 
       Type: 'Task',
       Resource: `arn:${p.partition}:states:::aws-sdk:cloudwatch:putMetricData`,
       Parameters: {
-        Namespace: p.metricNamespace ?? DEFAULT_METRIC_NAMESPACE,
+        Namespace: p.metricNamespace ?? FLEET_METRIC_NAMESPACE,
         MetricData: [
           metric('TenantsSucceeded', '$.counts.succeeded'),
           metric('TenantsFailed', '$.counts.failed'),

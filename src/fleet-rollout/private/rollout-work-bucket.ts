@@ -5,11 +5,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PRIVATE_BUCKET_DEFAULTS } from '../../shared/private-bucket';
 import { createAccessLogsBucket, logAccessTo } from '../../shared/server-access-logs';
+import { MAP_RESULTS_PREFIX, RING_FILES_PREFIX } from '../fleet-locations';
 
-/** Where the planner writes each ring's tenant work items (the Distributed Map's ItemReader). */
-export const RING_FILES_PREFIX = 'rollouts/';
-/** Where the Distributed Maps write their results (ResultWriter). */
-export const MAP_RESULTS_PREFIX = 'results/';
 const ACCESS_LOG_PREFIX = 'rollout-work-bucket/';
 
 /** @internal */
