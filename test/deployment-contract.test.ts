@@ -14,6 +14,7 @@ describe('DeploymentContract', () => {
       alias: contract.artifactKeyAliasName,
       prefix: contract.stackNamePrefix,
       bucket: contract.artifactBucketName('us-west-2'),
+      imageAssets: contract.containerRepositoryName('assets'),
     }).toEqual({
       action: 'cdkx-shop-deploy-action',
       execution: 'cdkx-shop-cfn-exec',
@@ -21,6 +22,7 @@ describe('DeploymentContract', () => {
       alias: 'alias/cdkx-shop-artifacts',
       prefix: 'shop-',
       bucket: 'cdkx-shop-artifacts-111111111111-us-west-2',
+      imageAssets: 'cdkx-shop/assets',
     });
   });
 

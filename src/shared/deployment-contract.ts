@@ -146,6 +146,15 @@ export class DeploymentContract {
     return naming.releaseInboxBucketName(this.qualifier, account, region);
   }
 
+  /**
+   * Name of a container repository of this contract in the tooling account
+   * (`cdkx-<qualifier>/<name>`, the same in every region); `'assets'` names the
+   * one a CDK application's image assets go to.
+   */
+  public containerRepositoryName(name: string): string {
+    return naming.containerRepositoryName(this.qualifier, name);
+  }
+
   /** ARN of the artifact key alias in a region of the tooling account. */
   public artifactKeyAliasArn(region: string): string {
     return `arn:${Aws.PARTITION}:kms:${region}:${this.toolingAccount}:${this.artifactKeyAliasName}`;

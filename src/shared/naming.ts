@@ -58,6 +58,20 @@ export function releaseInboxBucketName(qualifier: string, targetAccount: string,
   return `${NAME_PREFIX}-${qualifier}-releases-${targetAccount}-${region}`;
 }
 
+/** Prefix of the store objects a CDK application's file assets are published to (content-hashed keys). */
+export const ASSETS_PREFIX = 'assets/';
+
+/**
+ * Name of a contract's container repository in the tooling account (the same
+ * name in every region). `cdkx-<qualifier>/assets` holds a CDK application's image assets.
+ */
+export function containerRepositoryName(qualifier: string, name: string): string {
+  return `${NAME_PREFIX}-${qualifier}/${name}`;
+}
+
+/** The repository a CDK application's image assets are published to. */
+export const IMAGE_ASSETS_REPOSITORY = 'assets';
+
 export function artifactKeyAliasName(qualifier: string): string {
   return `alias/${NAME_PREFIX}-${qualifier}-artifacts`;
 }
