@@ -69,6 +69,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // the issue measured with; 10 needs Node 22, and the quick start runs on Node 20.
     '@stryker-mutator/core@~8.7.0',
     '@stryker-mutator/jest-runner@~8.7.0',
+    // The CDK ecosystem's asset publisher, pinned as the pipeline's Assets stage runs it:
+    // tests list a ContractStackSynthesizer app's manifest with it, offline.
+    'cdk-assets@4.7.3',
   ],
 
   jestOptions: {
