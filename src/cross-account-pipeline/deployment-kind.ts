@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { LambdaTrafficShift, LambdaTrafficShiftProps } from './lambda-traffic-shift';
 import { CodeBuildDeployers } from './private/codebuild-deployers';
 import { StackSetDeployment, StackSetDeploymentProps } from './stack-set-deployment';
 import { IArtifactStore } from '../artifact-store/artifact-store';
@@ -199,6 +200,18 @@ export class DeploymentKind {
     return new StackSetDeployment(props);
   }
 
+  /**
+   * Publish the build output as a new version of a Lambda function in each
+   * target and shift an alias to it, canary, linear or all at once, rolled
+   * back when a CloudWatch alarm goes off (CodePipeline's Lambda deploy
+   * action, as the target's action role). The targets' TenantDeploymentRole
+   * must allow it (`lambdaDeployments`). The action has no pre- or
+   * post-traffic hooks.
+   */
+  public static lambdaTrafficShift(props: LambdaTrafficShiftProps): IDeploymentKind {
+    return new LambdaTrafficShift(props);
+  }
+
   private constructor() {}
 }
 
@@ -208,6 +221,7 @@ export function deploymentKindProblems(kind: IDeploymentKind, contract: Deployme
   if (kind instanceof CodeBuildDeployment) return kind.problems(property);
   if (kind instanceof EcsServiceDeployment) return kind.problems(property);
   if (kind instanceof StackSetDeployment) return kind.problems(contract, property);
+  if (kind instanceof LambdaTrafficShift) return kind.problems(contract, property);
   return [];
 }
 

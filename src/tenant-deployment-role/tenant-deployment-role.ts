@@ -2,6 +2,7 @@ import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GitHubOidcTrust, gitHubTrustProblems, gitHubTrustStatement } from './github-oidc-trust';
+import { grantLambdaDeployments } from './private/lambda-deployments';
 import { grantStackSetAdministration } from './private/stack-set-administration';
 import { StackSetPermissionModel } from '../cross-account-pipeline/stack-set-deployment';
 import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
@@ -166,6 +167,16 @@ export interface TenantDeploymentRoleProps {
   readonly stackSetAdministration?: StackSetAdministrationPermissions;
 
   /**
+   * Let the action role publish new versions of the contract's Lambda
+   * functions in this account (names starting with the contract's stack name
+   * prefix) and shift their aliases, reading the account's CloudWatch alarms
+   * (for the pipeline's `DeploymentKind.lambdaTrafficShift`).
+   *
+   * @default false
+   */
+  readonly lambdaDeployments?: boolean;
+
+  /**
    * Maximum session duration of the action role.
    *
    * @default Duration.hours(1)
@@ -328,6 +339,7 @@ export class TenantDeploymentRole extends Construct {
     if (props.ecsServiceDeployments) this.grantEcsServiceDeployments(props.ecsServiceDeployments);
     if (props.blueGreenEfsReleases) this.grantReleaseInboxWrites();
     if (props.stackSetAdministration) grantStackSetAdministration(this.actionRole, contract, props.stackSetAdministration);
+    if (props.lambdaDeployments) grantLambdaDeployments(this.actionRole, contract);
 
     this.suppressExpectedNagFindings();
     guardPolicySizes(this, {
