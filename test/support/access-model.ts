@@ -126,6 +126,8 @@ const NO_RESOURCE_POLICY_SERVICES = new Set([
   'iam', 'cloudformation', 'codepipeline', 'codebuild', 'codedeploy', 'ec2', 'ecs', 'autoscaling', 'elasticloadbalancing',
   // https://docs.aws.amazon.com/step-functions/latest/dg/security_iam_service-with-iam.html (resource-based policies: no)
   'states',
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/security_iam_service-with-iam.html (resource-based policies: no)
+  'cloudwatch',
 ]);
 
 /** NFS client actions, authorized by EFS against the file system (identity policy or file system policy). */
@@ -353,6 +355,9 @@ export class AccessModel {
     if (service === 'dynamodb') {
       return this.dynamoDbSide(request, path);
     }
+    if (service === 'lambda') {
+      return this.lambdaSide(request, account, region, path);
+    }
     if (TRUST_POLICY_ACTIONS.has(action.toLowerCase())) {
       const role = this.assembly.roles.find((r) => r.arn === resource);
       if (!role) {
@@ -401,6 +406,25 @@ export class AccessModel {
     const unmodelled = this.assembly.unmodelledResourcePolicies.filter((p) => p.service === 'ssm' && p.account === account);
     if (unmodelled.length > 0) {
       throw new Error(`${describe(request)}: account ${account} declares SSM resource policies the model does not evaluate `
+        + `(${unmodelled.map((p) => `${p.source.stackName}/${p.source.logicalId}`).join(', ')}); extend access-model.ts`);
+    }
+    return { account, region: region || undefined };
+  }
+
+  /**
+   * Lambda functions (and their versions and aliases) of an account that
+   * declares no AWS::Lambda::Permission: evaluated without a resource policy,
+   * as a function nobody shared has. An account that declares permissions is
+   * refused, not evaluated without them.
+   * https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
+   */
+  private lambdaSide(request: AccessRequest, account: string, region: string, path: string): ResourceSide {
+    if (!/^function:[^:]+(:[^:]+)?$/.test(path) || !/^\d{12}$/.test(account)) {
+      throw new Error(`${describe(request)}: only Lambda functions, versions and aliases of an account are modelled`);
+    }
+    const unmodelled = this.assembly.unmodelledResourcePolicies.filter((p) => p.service === 'lambda' && p.account === account);
+    if (unmodelled.length > 0) {
+      throw new Error(`${describe(request)}: account ${account} declares Lambda permissions the model does not evaluate `
         + `(${unmodelled.map((p) => `${p.source.stackName}/${p.source.logicalId}`).join(', ')}); extend access-model.ts`);
     }
     return { account, region: region || undefined };
