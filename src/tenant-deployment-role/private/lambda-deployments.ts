@@ -30,7 +30,9 @@ export const LAMBDA_DEPLOY_ALARM_ACTIONS = ['cloudwatch:DescribeAlarms'];
  * any region, and reading the alarms of `account`. The code comes from the
  * artifact store, which the action role already reads.
  */
-export function lambdaDeploymentStatements(contract: DeploymentContract, partition: string = Aws.PARTITION, account: string = Aws.ACCOUNT_ID): iam.PolicyStatement[] {
+export function lambdaDeploymentStatements(
+  contract: DeploymentContract, partition: string = Aws.PARTITION, account: string = Aws.ACCOUNT_ID,
+): iam.PolicyStatement[] {
   const functions = `arn:${partition}:lambda:*:${account}:function:${contract.stackNamePrefix}*`;
   return [
     new iam.PolicyStatement({
