@@ -7,8 +7,10 @@ import { ANY_PARTITION, suppressOnDefaultPolicy } from '../../shared/nag-suppres
  * What CodePipeline's Lambda deploy action calls on the function as the
  * action role: update the code from the input artifact, wait for the update,
  * publish a version, and move the alias (its routing config) to it, reading
- * the alias and its provisioned concurrency on the way. The list of the
- * action reference's "Service role policy permissions" section.
+ * the alias and its provisioned concurrency on the way. The action reference
+ * lists the role's permissions in its "Service role policy permissions"
+ * section; keep this list equal to it (GetProvisionedConcurrencyConfig acts on
+ * a version or an alias, hence the qualified ARNs below).
  * https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-LambdaDeploy.html
  */
 export const LAMBDA_DEPLOY_ACTIONS = [
