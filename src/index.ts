@@ -39,6 +39,8 @@ export { LambdaDeployStrategy } from './cross-account-pipeline/lambda-deploy-str
 export type { LambdaTrafficShiftProps } from './cross-account-pipeline/lambda-traffic-shift';
 export type { FleetRolloutHandoff } from './cross-account-pipeline/fleet-handoff';
 export { PipelineSource } from './cross-account-pipeline/pipeline-source';
+export { CloudFormationTransform } from './cross-account-pipeline/cloudformation-transform';
+export { ReleaseParameter } from './cross-account-pipeline/release-parameter';
 export type { CodeCommitSourceProps, ConnectionSourceProps, S3SourceProps } from './cross-account-pipeline/pipeline-source';
 
 // fargate-spot-runner/

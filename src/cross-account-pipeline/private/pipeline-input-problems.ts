@@ -131,7 +131,8 @@ export function pipelineInputProblems(props: CrossAccountPipelineProps, context:
       });
       return;
     }
-    problems.push(...deploymentKindProblems(kind, props.contract, stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind'));
+    problems.push(...deploymentKindProblems(kind, props.contract, stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind',
+      stage.targets, `stages[${i}].targets`));
     stage.targets.forEach((target, j) => {
       for (const required of kind.requiredParameters) {
         if (target.parameters?.[required] === undefined) {

@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { artifactFolder, buildFolderProblems, neighbourFolderMessages, NeighbourPipeline, unknownNameProblem } from './artifact-folder';
 import { grantArtifactFolders } from './artifact-folder-grants';
+import { packageVariables } from './package-variables';
 import { IArtifactStore } from '../../artifact-store/artifact-store';
 import { HANDOFF_FOLDER } from '../../artifact-store/private/handoff-folder';
 import { CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
@@ -55,6 +56,8 @@ export function createBuildProject(
   const variables = (values: Record<string, string> | undefined, type: codebuild.BuildEnvironmentVariableType) =>
     Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, { value, type }]));
   const environmentVariables: Record<string, codebuild.BuildEnvironmentVariable> = {
+    // Where `sam package` / `aws cloudformation package` may upload code (the user's own variables win).
+    ...packageVariables(context.artifactStore, context.pipelineNames[0]),
     ...variables(build.environment, codebuild.BuildEnvironmentVariableType.PLAINTEXT),
     ...variables(build.secrets, codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER),
     ...variables(build.parameters, codebuild.BuildEnvironmentVariableType.PARAMETER_STORE),
