@@ -18,11 +18,12 @@ export function packagePrefix(pipelineName: string): string {
 
 /**
  * The commands the README documents, with the variables below. `sam package`
- * and `aws cloudformation package` upload each local code path of the
- * template to the bucket and write a template that points to it.
+ * (after `sam build`) and `aws cloudformation package` upload each local code
+ * path of the template to the bucket, encrypted with the key, and write a
+ * template that points to the uploads.
  */
 export const PACKAGE_COMMANDS = {
-  sam: 'sam package --template-file template.yaml --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "$ARTIFACT_PREFIX" --kms-key-id "$ARTIFACT_KEY_ARN" --output-template-file packaged.yaml',
+  sam: 'sam package --template-file .aws-sam/build/template.yaml --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "$ARTIFACT_PREFIX" --kms-key-id "$ARTIFACT_KEY_ARN" --output-template-file packaged.yaml',
   cloudFormation: 'aws cloudformation package --template-file template.yaml --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "$ARTIFACT_PREFIX" --kms-key-id "$ARTIFACT_KEY_ARN" --output-template-file packaged.yaml',
 };
 
