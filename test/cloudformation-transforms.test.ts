@@ -11,9 +11,9 @@ import {
   ArtifactStore, CloudFormationDeploymentProps, CloudFormationTransform, CrossAccountPipeline, DeploymentContract, DeploymentKind,
   PipelineSource, TenantDeploymentRole, TenantDeploymentRoleProps,
 } from '../src';
-import { transformChangeSetStatement } from '../src/tenant-deployment-role/private/transform-permissions';
 import { AccessModel, ModelRole } from './support/access-model';
 import { synthErrorOf } from './support/synth-error';
+import { transformChangeSetStatement } from '../src/tenant-deployment-role/private/transform-permissions';
 
 const TOOLING = '111111111111';
 const TENANT = '222222222222';

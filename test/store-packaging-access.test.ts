@@ -17,9 +17,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   ArtifactStore, CloudFormationTransform, CrossAccountPipeline, DeploymentContract, DeploymentKind, PipelineSource, TenantDeploymentRole,
 } from '../src';
-import { PACKAGE_COMMANDS, packagePrefix } from '../src/cross-account-pipeline/private/package-variables';
 import { AccessModel, AccessRequest, Decision, ModelRole } from './support/access-model';
 import { LoadedBucket, LoadedKey } from './support/assembly';
+import { PACKAGE_COMMANDS, packagePrefix } from '../src/cross-account-pipeline/private/package-variables';
 
 const TOOLING = '111111111111';
 const TENANT = '222222222222';

@@ -68,7 +68,7 @@ export function transformProblems(transforms: readonly CloudFormationTransform[]
         property: `${property}[${i}]`,
         value: name,
         reason: 'a template declares its transforms as literal strings, and the grant of each must be known at synth',
-        fix: "give the name as a literal, e.g. CloudFormationTransform.SERVERLESS",
+        fix: 'give the name as a literal, e.g. CloudFormationTransform.SERVERLESS',
       });
     } else if (!HOSTED_TRANSFORMS.includes(name)) {
       problems.push({
