@@ -307,6 +307,8 @@ class CloudFormationDeployment implements IDeploymentKind {
     const common = {
       StackName: this.props.stackName,
       RoleArn: context.executionRoleArn,
+      // CAPABILITY_AUTO_EXPAND lets CreateStack/UpdateStack expand transforms (AWS::Serverless included) without a
+      // reviewed change set (CloudFormation API Reference, CreateStack, Capabilities): CREATE_UPDATE deploys SAM templates.
       Capabilities: 'CAPABILITY_IAM,CAPABILITY_NAMED_IAM,CAPABILITY_AUTO_EXPAND',
     };
     const template = {
