@@ -5,7 +5,7 @@
  * `cloudformation:CreateChangeSet` on each transform's ARN in its region,
  * proven with real IAM logic next to denied neighbours.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import {
   ArtifactStore, CloudFormationDeploymentProps, CloudFormationTransform, CrossAccountPipeline, DeploymentContract, DeploymentKind,
@@ -105,6 +105,11 @@ describe('TenantDeploymentRole allowedTransforms', () => {
   test('a custom macro name is refused', () => {
     expect(synthErrorOf(() => tenantStack({ allowedTransforms: [CloudFormationTransform.of('MyMacro')] })))
       .toContain('allowedTransforms[0] = "MyMacro": not a transform hosted by CloudFormation');
+  });
+
+  test('a name only known at deploy time is refused', () => {
+    expect(synthErrorOf(() => tenantStack({ allowedTransforms: [CloudFormationTransform.of(Lazy.string({ produce: () => 'AWS::Include' }))] })))
+      .toMatch(/allowedTransforms\[0\] = ".*": a template declares its transforms as literal strings, and the grant of each must be known at synth\. Fix: give the name as a literal/);
   });
 
   test('renders one statement on the action role, none on the execution role', () => {
