@@ -38,6 +38,7 @@ export type { StackSetDeploymentProps } from './cross-account-pipeline/stack-set
 export { LambdaDeployStrategy } from './cross-account-pipeline/lambda-deploy-strategy';
 export type { LambdaTrafficShiftProps } from './cross-account-pipeline/lambda-traffic-shift';
 export type { FleetRolloutHandoff } from './cross-account-pipeline/fleet-handoff';
+export type { AssetPublishingOptions } from './cross-account-pipeline/asset-publishing';
 export { PipelineSource } from './cross-account-pipeline/pipeline-source';
 export { CloudFormationTransform } from './cross-account-pipeline/cloudformation-transform';
 export { ReleaseParameter } from './cross-account-pipeline/release-parameter';
@@ -66,3 +67,7 @@ export type { FleetMetricOptions } from './fleet-rollout/fleet-rollout';
 export type { FleetRolloutProps } from './fleet-rollout/fleet-rollout-props';
 export { FailureTolerance, FleetRing, FleetRingKind } from './fleet-rollout/fleet-ring';
 export type { FleetRingOptions } from './fleet-rollout/fleet-ring';
+
+// Contract stack synthesizer
+export { ContractStackSynthesizer } from './contract-stack-synthesizer/contract-stack-synthesizer';
+export type { ContractStackSynthesizerProps } from './contract-stack-synthesizer/contract-stack-synthesizer';

@@ -334,7 +334,7 @@ describe('ArtifactStore policy size', () => {
       return () => app.synth();
     };
     expect(sizes(contract, accounts(largest)).bucket).toBeLessThanOrEqual(PolicyQuota.S3_BUCKET_POLICY);
-    // With the readers named as principals and the handoff and fleet-releases deny, still more than 1,100 accounts (1,157 when measured).
+    // With the readers named as principals and the handoff, fleet-releases and assets deny, still more than 1,100 accounts (1,146 when measured).
     expect(largest).toBeGreaterThan(1_100);
     expect(synthWith(largest)).not.toThrow();
     expect(synthWith(largest + 1)).toThrow(/bucket policy of Tooling\/Store\/Bucket\/Policy\/Resource is [\d,]+ characters, over the S3 bucket policy limit of 20,480/);

@@ -28,7 +28,8 @@ const PUBLIC_API: Record<string, string[]> = {
     'TenantDeploymentRoleProps', 'TenantDeploymentRoleStackSet', 'TenantDeploymentRoleStackSetProps',
   ],
   'cross-account-pipeline': [
-    'ActionFailedEventOptions', 'ApprovalOptions', 'CloudFormationDeploymentProps', 'CloudFormationTransform', 'CodeBuildDeploymentProps',
+    'ActionFailedEventOptions', 'ApprovalOptions', 'AssetPublishingOptions', 'CloudFormationDeploymentProps', 'CloudFormationTransform',
+    'CodeBuildDeploymentProps',
     'CodeCommitSourceProps', 'ConnectionSourceProps', 'CrossAccountPipeline', 'CrossAccountPipelineProps',
     'DeploymentAction', 'DeploymentActionContext', 'DeploymentKind', 'DeploymentKindBindOptions',
     'EcsServiceDeploymentProps', 'FleetRolloutHandoff', 'IDeploymentKind', 'LambdaDeployStrategy', 'LambdaTrafficShiftProps',
@@ -49,6 +50,9 @@ const PUBLIC_API: Record<string, string[]> = {
     'FailureTolerance', 'FleetMetricOptions', 'FleetRing', 'FleetRingKind', 'FleetRingOptions', 'FleetRollout',
     'FleetRolloutProps', 'ITenantRegistry', 'TenantRegistry', 'TenantRegistryAttributes', 'TenantRegistryProps',
   ],
+  'contract-stack-synthesizer': [
+    'ContractStackSynthesizer', 'ContractStackSynthesizerProps',
+  ],
 };
 
 /** Exported by their own files for the constructs and the tests; never by the package. */
@@ -58,6 +62,7 @@ const INTERNALS = [
   'renderS3Source', 'pipelineArnOf', 'RenderedSource', 'SOURCE_ARTIFACT', 'SOURCE_ACTION_NAME',
   'deploymentKindProblems', 'DEFAULT_MAX_CONCURRENCY', 'stateMachineNames', 'registryAccount',
   'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'LOCK_ITEM_ID', 'RELEASE_ITEM_ID', 'ringFileKey', 'FLEET_METRIC_NAMESPACE', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
+  'AssetPublishingStage', 'assetPublishingProblems', 'DEFAULT_CDK_ASSETS_VERSION', 'publishCommands',
 ];
 
 interface ExportedName {

@@ -3,6 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { AssetPublishingOptions } from './asset-publishing';
 import { IDeploymentKind, PipelineTarget } from './deployment-kind';
 import { FleetRolloutHandoff } from './fleet-handoff';
 import { PipelineSource } from './pipeline-source';
@@ -148,4 +149,15 @@ export interface CrossAccountPipelineProps {
    * @default - no fleet rollout
    */
   readonly fleetRollout?: FleetRolloutHandoff;
+  /**
+   * Publish the assets of the released CDK application (stacks synthesized
+   * with `ContractStackSynthesizer`) in an Assets stage after the build,
+   * before any deployment: one `cdk-assets publish` per distinct region of
+   * the targets (and the fleet rollout's region), into the contract's store
+   * (`assets/`) and image repository there. Tenant accounts then need no
+   * `cdk bootstrap`.
+   *
+   * @default - no Assets stage
+   */
+  readonly assetPublishing?: AssetPublishingOptions;
 }

@@ -9,6 +9,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ApprovalOptions, CrossAccountPipelineProps } from './cross-account-pipeline-props';
+import { AssetPublishingStage, assetPublishingProblems } from './asset-publishing';
 import { DeploymentActionContext, IDeploymentKind } from './deployment-kind';
 import { FleetHandoffStage, fleetHandoffProblems } from './fleet-handoff';
 import { ActionFailedEventOptions, PipelineFailedAlarmOptions, StageFailedEventOptions } from './pipeline-monitoring';
@@ -23,7 +24,7 @@ import { actionProblems, effectiveLimits, pipelineInputProblems, planInput } fro
 import { createBuildProject, createVerifyProjects, STORE_OBJECTS, suppressBuildRoleFindings, VerifyStepProject } from './private/pipeline-projects';
 import { regionalArtifactKeyArn } from './private/regional-artifact-key';
 import {
-  BUILD_STAGE_NAME, HANDOFF_STAGE_NAME, PlannedPipeline, PlannedStage, RolloutPlan, planRollout, SOURCE_STAGE_NAME,
+  BUILD_STAGE_NAME, HANDOFF_STAGE_NAME, PlannedAssets, PlannedPipeline, PlannedStage, RolloutPlan, planRollout, SOURCE_STAGE_NAME,
 } from './rollout-plan';
 import { renderRolloutMarkdown } from './rollout-report';
 import { HANDOFF_FOLDER } from '../artifact-store/private/handoff-folder';
@@ -117,6 +118,7 @@ export class CrossAccountPipeline extends Construct {
   private readonly stageKinds = new Map<string, IDeploymentKind | undefined>();
   private readonly approvals = new Map<string, ApprovalOptions>();
   private readonly fleetHandoff?: FleetHandoffStage;
+  private readonly assetPublishing?: AssetPublishingStage;
   /** CodeBuild projects of each stage's verification steps. */
   private readonly verifySteps: Map<string, VerifyStepProject[]>;
   /** Where each target was declared, for error messages (`stages[1].targets[4]`). */
@@ -145,9 +147,15 @@ export class CrossAccountPipeline extends Construct {
       notificationTargets: this.givenNotificationTargets(),
     })]);
     if (props.fleetRollout) throwIfProblems(this, fleetHandoffProblems(this, props.fleetRollout));
+    if (props.assetPublishing) {
+      const hasTargets = props.fleetRollout !== undefined || props.stages.some((s) => s.targets.length > 0);
+      throwIfProblems(this, assetPublishingProblems(props.assetPublishing, hasTargets));
+    }
     this.plan = planRollout(planInput(props.stages), limits.limits, {
       build: props.buildOptions !== undefined,
       fleet: props.fleetRollout !== undefined,
+      // A fleet rollout serves the store of the pipeline's own region.
+      assets: props.assetPublishing ? { extraRegions: props.fleetRollout ? [stack.region] : [] } : undefined,
     });
 
     const baseName = props.pipelineName ?? `${props.contract.qualifier}-${id}`;
@@ -172,6 +180,14 @@ export class CrossAccountPipeline extends Construct {
       store: props.artifactStore,
       pipelineRole: this.pipelineRole,
       readFolders: this.plan.pipelines.filter((p) => p.stages.some((s) => s.kind === 'fleet')).map((p) => artifactFolder(this.pipelineNames[p.index])),
+    }) : undefined;
+    const assetStage = this.plan.pipelines[0].stages.find((st): st is PlannedAssets => st.kind === 'assets');
+    this.assetPublishing = props.assetPublishing && assetStage ? new AssetPublishingStage(this, 'Assets', props.assetPublishing, {
+      contract: props.contract,
+      store: props.artifactStore,
+      pipelineRole: this.pipelineRole,
+      readFolders: [artifactFolder(this.pipelineNames[0])],
+      regions: assetStage.regions,
     }) : undefined;
     for (const kind of new Set(this.stageKinds.values())) {
       kind!.bind(this, {
@@ -420,6 +436,9 @@ export class CrossAccountPipeline extends Construct {
     }
     if (stage.kind === 'fleet') {
       return this.fleetHandoff!.render(stage.stageName, inputArtifact);
+    }
+    if (stage.kind === 'assets') {
+      return this.assetPublishing!.render(stage.stageName, inputArtifact, stage.regions);
     }
     if (stage.kind === 'approval') {
       const options = this.approvals.get(stage.userStage) ?? {};

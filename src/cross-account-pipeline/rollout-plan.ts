@@ -13,6 +13,9 @@
  *   pipeline has no build), every later pipeline
  *   (continuation) with one Source stage fed by the released artifact, and every
  *   pipeline but the last ends with a Handoff stage to the next one;
+ * - with asset publishing, an Assets stage follows the build in the release
+ *   pipeline, before any deploy stage: one publish action per distinct region
+ *   of the targets (and of the extra regions), never one per target;
  * - a pipeline holds at most `stagesPerPipeline` stages (all of them counted) and
  *   `maxActionsPerPipeline` deploy actions; waves keep their order across pipelines.
  *
@@ -92,7 +95,20 @@ export interface PlannedFleet {
   readonly userStage: string;
 }
 
-export type PlannedStage = PlannedWave | PlannedApproval | PlannedVerify | PlannedFleet;
+/**
+ * The stage that publishes the application's assets (Lambda code, images) to
+ * the store of every region the release deploys to, before the first deploy.
+ */
+export interface PlannedAssets {
+  readonly kind: 'assets';
+  /** CodePipeline stage name: `Assets`. */
+  readonly stageName: string;
+  readonly userStage: string;
+  /** One publish action each: the distinct regions, sorted. */
+  readonly regions: string[];
+}
+
+export type PlannedStage = PlannedWave | PlannedApproval | PlannedVerify | PlannedFleet | PlannedAssets;
 
 export interface PlannedPipeline {
   /** 0 is the release pipeline; each later one is fed by the one before. */
@@ -121,6 +137,14 @@ export interface PlanOptions {
   readonly build?: boolean;
   /** The chain ends with a Fleet stage that starts a fleet rollout (the tenants are not targets of the pipeline). @default false */
   readonly fleet?: boolean;
+  /** An Assets stage after the build publishes the application's assets once per region. @default - no Assets stage */
+  readonly assets?: AssetPlanOptions;
+}
+
+/** The Assets stage of a plan. */
+export interface AssetPlanOptions {
+  /** Regions to publish to besides those of the targets (a fleet rollout's region). @default - none */
+  readonly extraRegions?: string[];
 }
 
 /** Names of the fixed stages the renderer adds around the planned ones. */
@@ -129,6 +153,8 @@ export const BUILD_STAGE_NAME = 'Build';
 export const HANDOFF_STAGE_NAME = 'Handoff';
 /** The stage that hands the release to a fleet rollout; no user stage name can produce it (theirs end in `-Wave-<n>-of-<n>`). */
 export const FLEET_STAGE_NAME = 'Fleet';
+/** The stage that publishes the assets; no user stage name can produce it either. */
+export const ASSETS_STAGE_NAME = 'Assets';
 
 /** CodePipeline stage and action names. */
 const CODEPIPELINE_NAME = /^[A-Za-z0-9.@_-]+$/;
@@ -166,6 +192,7 @@ export function planProblems(stages: PlanStageInput[], limits: PlanLimits, optio
       fix: "add a stage, for example { name: 'Dev', targets: [{ id: 'dev', account: '111111111111', region: 'eu-west-1' }] }, or give buildOptions for a build-only pipeline",
     });
   }
+  if (options.assets) problems.push(...assetStageProblems(stages, options.assets, limits));
   const stageNames = new Map<string, number>();
   const generatedNames = new Map<string, number>();
   const targetIds = new Map<string, string>();
@@ -205,14 +232,36 @@ export function planProblems(stages: PlanStageInput[], limits: PlanLimits, optio
 export function planRollout(stages: PlanStageInput[], limits: Partial<PlanLimits> = {}, options: PlanOptions = {}): RolloutPlan {
   const resolved = resolveLimits(limits);
   const build = options.build ?? true;
-  const problems = planProblems(stages, resolved, { build, fleet: options.fleet });
+  const problems = planProblems(stages, resolved, { build, fleet: options.fleet, assets: options.assets });
   if (problems.length > 0) {
     throw new Error(`invalid rollout plan:\n${problems.map((p) => `  - ${describeProblem(p)}`).join('\n')}`);
   }
   const fleet: Block[] = options.fleet ? [{ stages: [{ kind: 'fleet', stageName: FLEET_STAGE_NAME, userStage: FLEET_STAGE_NAME }], actions: 0 }] : [];
-  const pipelines = pack([...blocksOf(stages, resolved.waveSize), ...fleet], resolved, build ? 2 : 1);
+  // First block: it always fits the release pipeline (Source, Build, Assets, Handoff is the smallest limit).
+  const assets: Block[] = options.assets ? [{ stages: [{
+    kind: 'assets', stageName: ASSETS_STAGE_NAME, userStage: ASSETS_STAGE_NAME, regions: assetRegions(stages, options.assets),
+  }], actions: 0 }] : [];
+  const pipelines = pack([...assets, ...blocksOf(stages, resolved.waveSize), ...fleet], resolved, build ? 2 : 1);
   const targetCount = stages.reduce((sum, stage) => sum + stage.targets.length, 0);
   return { pipelines, targetCount, limits: resolved, build };
+}
+
+/** The regions the assets are published to: those of the targets and the extra ones, each once, sorted. */
+export function assetRegions(stages: PlanStageInput[], options: AssetPlanOptions): string[] {
+  const regions = new Set([...stages.flatMap((s) => s.targets.map((t) => t.region)), ...(options.extraRegions ?? [])]);
+  return [...regions].sort();
+}
+
+/** One publish action per region, in one CodePipeline stage. */
+function assetStageProblems(stages: PlanStageInput[], options: AssetPlanOptions, limits: PlanLimits): Problem[] {
+  const regions = assetRegions(stages, options);
+  if (!isWholeIn(limits.actionsPerStage, 1, QUOTA_CEILING) || regions.length <= limits.actionsPerStage) return [];
+  return [{
+    property: 'assetPublishing',
+    value: regions,
+    reason: `the Assets stage publishes to ${regions.length} regions, one action each, over actionsPerStage (${limits.actionsPerStage})`,
+    fix: 'raise limits.actionsPerStage if the account\'s quota allows, or split the regions over several pipelines',
+  }];
 }
 
 /** Every target, in deployment order. */

@@ -102,6 +102,7 @@ function stageLabel(stage: PlannedStage): string {
     case 'approval': return `${stage.stageName} (manual approval)`;
     case 'verify': return `${stage.stageName} (verification)`;
     case 'fleet': return `${stage.stageName} (fleet rollout: every tenant of the registry, in rings)`;
+    case 'assets': return `${stage.stageName} (publish assets to ${count(stage.regions.length, 'region')})`;
   }
 }
 

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DeploymentContract } from '../../shared/deployment-contract';
+import { ASSETS_PREFIX } from '../../shared/naming';
 
 /**
  * The folder of the artifact store where a pipeline hands the release to the
@@ -19,7 +20,16 @@ export const HANDOFF_FOLDER = 'handoff';
 export const FLEET_RELEASES_FOLDER = 'fleet-releases';
 
 /**
- * Denies every write that could put, replace or roll back a handoff to any
+ * The folder where a pipeline publishes the assets of the CDK application it
+ * releases (`assets/<content hash>`: Lambda code, templates). Every tenant
+ * runs that code, and a replaced object keeps its key: only pipeline roles
+ * (the Assets stage's publish role) may write it.
+ */
+export const ASSETS_FOLDER = ASSETS_PREFIX.replace(/\/$/, '');
+
+/**
+ * Denies every write that could put, replace or roll back a handoff, a fleet
+ * release or an application asset to any
  * principal whose role is not on the contract's pipeline path: builds and
  * deploy projects (which run repository code) and any other principal of the
  * tooling account, however broad its own policy. An explicit deny in the
@@ -41,7 +51,7 @@ export function onlyPipelineRolesWriteHandoffs(bucket: s3.IBucket, contract: Dep
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
     actions: ['s3:PutObject', 's3:ReplicateObject', ...(deletes ? ['s3:DeleteObject', 's3:DeleteObjectVersion'] : [])],
-    resources: [bucket.arnForObjects(`${HANDOFF_FOLDER}/*`), bucket.arnForObjects(`${FLEET_RELEASES_FOLDER}/*`)],
+    resources: [HANDOFF_FOLDER, FLEET_RELEASES_FOLDER, ASSETS_FOLDER].map((folder) => bucket.arnForObjects(`${folder}/*`)),
     conditions: { ArnNotLike: { 'aws:PrincipalArn': contract.pipelineRoleArnPattern() } },
   });
 }
