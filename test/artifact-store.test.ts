@@ -72,7 +72,7 @@ describe('ArtifactStore resources', () => {
     ]));
   });
 
-  test('the bucket policy keeps the handoff and fleet-releases folders for roles on the contract\'s pipeline path', () => {
+  test('the bucket policy keeps the handoff, fleet-releases and assets folders for roles on the contract\'s pipeline path', () => {
     const policy = template.findResources('AWS::S3::BucketPolicy', {
       Properties: { Bucket: { Ref: Match.stringLikeRegexp('StoreBucket') } },
     });
@@ -82,7 +82,7 @@ describe('ArtifactStore resources', () => {
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: ['s3:PutObject', 's3:ReplicateObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
-      Resource: ['/handoff/*', '/fleet-releases/*'].map((folder) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StoreBucket/), 'Arn'] }, folder]] })),
+      Resource: ['/handoff/*', '/fleet-releases/*', '/assets/*'].map((folder) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StoreBucket/), 'Arn'] }, folder]] })),
       Condition: { ArnNotLike: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/cdkx-main/*']] } } },
     });
   });

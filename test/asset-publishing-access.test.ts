@@ -103,7 +103,9 @@ describe('assets/ of the artifact store', () => {
   test('the publish role may put an asset with another key or without KMS: denied by the store', async () => {
     const otherKey = `arn:aws:kms:${REGION}:${TOOLING}:key/00000000-1111-2222-3333-444444444444`;
     await expectDecision({
-      principal: publish, action: 's3:PutObject', resource: asset(),
+      principal: publish,
+      action: 's3:PutObject',
+      resource: asset(),
       context: { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': otherKey },
     }, 'ExplicitlyDenied');
     await expectDecision({ principal: publish, action: 's3:PutObject', resource: asset(), context: { 's3:x-amz-server-side-encryption': 'AES256' } }, 'ExplicitlyDenied');

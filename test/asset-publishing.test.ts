@@ -9,17 +9,18 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as cxapi from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   ArtifactStore, AssetPublishingOptions, ContractStackSynthesizer, CrossAccountPipeline, CrossAccountPipelineProps, DeploymentContract,
   DeploymentKind, FleetRing, FleetRollout, PipelineSource, PipelineTarget, TenantRegistry,
 } from '../src';
+import { APP_VARIANTS } from './support/integ-apps';
+import { synthErrorOf } from './support/synth-error';
 import { publishCommands } from '../src/cross-account-pipeline/asset-publishing';
 import { planRollout } from '../src/cross-account-pipeline/rollout-plan';
-import { synthErrorOf } from './support/synth-error';
 
 const TOOLING = '111111111111';
 const REGION = 'us-east-1';
@@ -35,7 +36,9 @@ const TARGETS: PipelineTarget[] = [
   { id: 'initech', account: '555555555555', region: 'us-east-1' },
 ];
 
-function pipelineProps(contract: DeploymentContract, store: ArtifactStore, extra: Partial<CrossAccountPipelineProps> = {}): CrossAccountPipelineProps {
+function pipelineProps(
+  contract: DeploymentContract, store: ArtifactStore, extra: Partial<CrossAccountPipelineProps> = {},
+): CrossAccountPipelineProps {
   return {
     contract,
     artifactStore: store,
@@ -121,7 +124,9 @@ describe('the Assets stage', () => {
     const [, role] = publishRole(template);
     expect(role.Properties.Path).toBe('/cdkx-main/');
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
-      Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { Service: 'codebuild.amazonaws.com' },
       Condition: { StringEquals: { 'aws:SourceAccount': TOOLING } },
     }]);
   });
@@ -172,9 +177,9 @@ describe('the Assets stage', () => {
       stages: [{ name: 'Dev', targets: [{ id: 'dev', account: '222222222222', region: 'eu-central-1' }, { id: 'qa', account: '333333333333', region: 'us-west-2' }] }],
       fleetRollout: { rollout, templatePath: 'cdk.out/ShopApp.template.json' },
     }));
-    const template = app.synth().getStackByName('Tooling').template;
-    expect(assetsStage(template).Actions.map((a: any) => a.Name)).toEqual(['Publish-eu-central-1', 'Publish-us-west-2']);
-    expect(stageNames(template)).toEqual(['Source', 'Build', 'Assets', 'Dev-Wave-1-of-1', 'Fleet']);
+    const withFleet = app.synth().getStackByName('Tooling').template;
+    expect(assetsStage(withFleet).Actions.map((a: any) => a.Name)).toEqual(['Publish-eu-central-1', 'Publish-us-west-2']);
+    expect(stageNames(withFleet)).toEqual(['Source', 'Build', 'Assets', 'Dev-Wave-1-of-1', 'Fleet']);
   });
 
   test('without a build, the stage publishes from the source artifact', () => {
@@ -282,4 +287,21 @@ describe('bad input', () => {
     expect(message(MANIFESTS, { stages: [] })).toContain(
       'assetPublishing = ["cdk.out/*.assets.json"]: the pipeline has no target and no fleet rollout, so there is no region to publish to. Fix: add a stage with targets, or drop assetPublishing');
   });
+});
+
+describe('cdk-nag AwsSolutions (cdk-nag 2) over a pipeline with an Assets stage', () => {
+  test.each(APP_VARIANTS.flatMap(([variant]) => [false, true].map((dockerImages) => [variant, dockerImages] as const)))(
+    'in an app with %s, dockerImages %s: no unsuppressed finding', (variant, dockerImages) => {
+      const app = APP_VARIANTS.find(([name]) => name === variant)![1]();
+      const contract = new DeploymentContract({ toolingAccount: TOOLING, organizationId: ORG_ID });
+      const stack = new Stack(app, 'Tooling', { env: { account: TOOLING, region: REGION } });
+      const store = new ArtifactStore(stack, 'Store', { contract });
+      new CrossAccountPipeline(stack, 'Shop', pipelineProps(contract, store, { assetPublishing: { ...MANIFESTS, dockerImages } }));
+      Aspects.of(stack).add(new AwsSolutionsChecks());
+      const artifact = app.synth().getStackByName('Tooling');
+      const findings = artifact.messages
+        .filter((m) => String(m.entry.data).startsWith('AwsSolutions-'))
+        .map((m) => `${m.id}: ${String(m.entry.data).split('\n')[0]}`);
+      expect(findings).toEqual([]);
+    });
 });

@@ -238,9 +238,12 @@ export function planRollout(stages: PlanStageInput[], limits: Partial<PlanLimits
   }
   const fleet: Block[] = options.fleet ? [{ stages: [{ kind: 'fleet', stageName: FLEET_STAGE_NAME, userStage: FLEET_STAGE_NAME }], actions: 0 }] : [];
   // First block: it always fits the release pipeline (Source, Build, Assets, Handoff is the smallest limit).
-  const assets: Block[] = options.assets ? [{ stages: [{
-    kind: 'assets', stageName: ASSETS_STAGE_NAME, userStage: ASSETS_STAGE_NAME, regions: assetRegions(stages, options.assets),
-  }], actions: 0 }] : [];
+  const assets: Block[] = options.assets ? [{
+    stages: [{
+      kind: 'assets', stageName: ASSETS_STAGE_NAME, userStage: ASSETS_STAGE_NAME, regions: assetRegions(stages, options.assets),
+    }],
+    actions: 0,
+  }] : [];
   const pipelines = pack([...assets, ...blocksOf(stages, resolved.waveSize), ...fleet], resolved, build ? 2 : 1);
   const targetCount = stages.reduce((sum, stage) => sum + stage.targets.length, 0);
   return { pipelines, targetCount, limits: resolved, build };
