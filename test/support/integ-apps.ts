@@ -6,6 +6,7 @@
 import { App, AppProps, Stack } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { buildArtifactStoreIntegApp } from '../../integ/integ.artifact-store';
+import { buildAssetPublishingIntegApp } from '../../integ/integ.asset-publishing';
 import { buildBlueGreenEfsDeployIntegApp } from '../../integ/integ.blue-green-efs-deploy';
 import { buildCrossAccountPipelineIntegApp } from '../../integ/integ.cross-account-pipeline';
 import { buildFargateSpotRunnerIntegApp } from '../../integ/integ.fargate-spot-runner';
@@ -19,6 +20,7 @@ export type IntegAppBuilder = (app: App) => { app: App; stacks: Stack[] };
 
 export const INTEG_APPS: ReadonlyArray<[string, IntegAppBuilder]> = [
   ['artifact-store', buildArtifactStoreIntegApp],
+  ['asset-publishing', buildAssetPublishingIntegApp],
   ['blue-green-efs-deploy', buildBlueGreenEfsDeployIntegApp],
   ['cross-account-pipeline', buildCrossAccountPipelineIntegApp],
   ['fargate-spot-runner', buildFargateSpotRunnerIntegApp],
