@@ -11,6 +11,11 @@ export { ArtifactStore } from './artifact-store/artifact-store';
 export { ArtifactStoreBase } from './artifact-store/artifact-store-base';
 export type { ArtifactStoreAttributes, ArtifactStoreProps, IArtifactStore } from './artifact-store/artifact-store';
 
+// container-registry/: images published once per region, pulled by the tenants.
+export { ContainerRegistry } from './container-registry/container-registry';
+export { ContainerRegistryBase } from './container-registry/container-registry-base';
+export type { ContainerRegistryAttributes, ContainerRegistryProps, IContainerRegistry } from './container-registry/container-registry';
+
 // tenant-deployment-role/
 export { TenantDeploymentRole } from './tenant-deployment-role/tenant-deployment-role';
 export type {

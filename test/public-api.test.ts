@@ -23,6 +23,9 @@ const PUBLIC_API: Record<string, string[]> = {
   'artifact-store': [
     'ArtifactStore', 'ArtifactStoreAttributes', 'ArtifactStoreBase', 'ArtifactStoreProps', 'IArtifactStore',
   ],
+  'container-registry': [
+    'ContainerRegistry', 'ContainerRegistryAttributes', 'ContainerRegistryBase', 'ContainerRegistryProps', 'IContainerRegistry',
+  ],
   'tenant-deployment-role': [
     'EcsServiceDeploymentPermissions', 'GitHubOidcTrust', 'StackSetAdministrationPermissions', 'TenantDeploymentRole',
     'TenantDeploymentRoleProps', 'TenantDeploymentRoleStackSet', 'TenantDeploymentRoleStackSetProps',

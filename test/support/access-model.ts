@@ -26,6 +26,7 @@ import {
   LoadedBucket,
   LoadedFileSystem,
   LoadedKey,
+  LoadedRepository,
   LoadedRole,
   NamedPolicy,
   PolicyDocument,
@@ -68,7 +69,18 @@ export interface AnonymousPrincipal {
   readonly kind: 'anonymous';
 }
 
-export type AccessPrincipal = RolePrincipal | WebIdentityPrincipal | AnonymousPrincipal;
+/**
+ * An AWS service acting with its own service principal (e.g. Lambda fetching
+ * a function's image); it has no identity policy, so only the resource policy
+ * decides. Pass what the service sends (aws:SourceArn, aws:SourceAccount) as context.
+ */
+export interface ServicePrincipalSpec {
+  readonly kind: 'service';
+  /** e.g. 'lambda.amazonaws.com' */
+  readonly service: string;
+}
+
+export type AccessPrincipal = RolePrincipal | WebIdentityPrincipal | AnonymousPrincipal | ServicePrincipalSpec;
 
 /** A role of the assembly: usable as a principal, and carries its trust policy. */
 export interface ModelRole extends LoadedRole, RolePrincipal {
@@ -255,6 +267,17 @@ export class AccessModel {
     return { kind: 'web-identity', providerArn };
   }
 
+  /** An AWS service principal, e.g. 'lambda.amazonaws.com'. */
+  public service(service: string): ServicePrincipalSpec {
+    return { kind: 'service', service };
+  }
+
+  /** The single ECR repository of `account` whose name equals the string or matches the regex. */
+  public repository(account: string, nameOrRegex: string | RegExp): LoadedRepository {
+    return single(`repository ${nameOrRegex} in ${account}`, this.assembly.repositories.filter((r) => r.account === account),
+      (r) => matches(r.name, nameOrRegex), (r) => `${r.account} ${r.name}`, this.assembly.repositories);
+  }
+
   /** An unsigned request. */
   public anonymous(): AnonymousPrincipal {
     return { kind: 'anonymous' };
@@ -324,6 +347,9 @@ export class AccessModel {
   /** Finds the resource's account and the resource-based policy AWS would consult. */
   private resourceSide(request: AccessRequest): ResourceSide {
     const { resource, action, principal } = request;
+    if (principal.kind === 'service' && resource === '*') {
+      throw new Error(`${describe(request)}: a service principal needs a concrete resource`);
+    }
     if (principal.kind === 'web-identity' && action.toLowerCase() !== 'sts:assumerolewithwebidentity') {
       throw new Error(`${describe(request)}: a web identity can only call sts:AssumeRoleWithWebIdentity`);
     }
@@ -359,6 +385,18 @@ export class AccessModel {
     }
     if (service === 'elasticfilesystem') {
       return this.fileSystemSide(request, path);
+    }
+    if (service === 'ecr') {
+      // Repository actions are authorized against the repository's policy.
+      const repository = this.assembly.repositories.find((r) => r.arn === resource);
+      if (!repository) {
+        throw new Error(`${describe(request)}: not an ECR repository of the assembly (${this.assembly.repositories.map((r) => r.arn).join(', ')})`);
+      }
+      return {
+        account: repository.account,
+        region: repository.region,
+        policy: repository.repositoryPolicy && named(`repository policy of ${repository.name}`, repository.repositoryPolicy),
+      };
     }
     if (service === 'ssm') {
       return this.ssmSide(request, account, region, path);
@@ -469,6 +507,7 @@ export class AccessModel {
     switch (principal.kind) {
       case 'anonymous': return anonymousPrincipal;
       case 'web-identity': return principal.providerArn;
+      case 'service': return principal.service;
       case 'role': {
         // Requests are made by a session of the role, not by the role itself.
         const [, partition, account, rolePath] = /^arn:([^:]+):iam::(\d{12}):role\/(.+)$/.exec(principal.arn)!;
@@ -501,6 +540,10 @@ export class AccessModel {
     }
     if (principal.kind === 'anonymous') {
       context['aws:PrincipalType'] = 'Anonymous';
+    }
+    if (principal.kind === 'service') {
+      context['aws:PrincipalIsAWSService'] = 'true';
+      context['aws:PrincipalServiceName'] = principal.service;
     }
     if (principal.kind === 'role') {
       Object.assign(context, {
@@ -560,6 +603,6 @@ function single<T>(what: string, candidates: T[], predicate: (item: T) => boolea
 
 function describe(request: AccessRequest): string {
   const p = request.principal;
-  const who = p.kind === 'role' ? p.arn : p.kind === 'web-identity' ? p.providerArn : 'anonymous';
+  const who = p.kind === 'role' ? p.arn : p.kind === 'web-identity' ? p.providerArn : p.kind === 'service' ? p.service : 'anonymous';
   return `${request.action} by ${who} on ${request.resource}`;
 }

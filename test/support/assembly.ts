@@ -80,12 +80,24 @@ export interface LoadedFileSystem {
   readonly source: Source;
 }
 
+export interface LoadedRepository {
+  readonly arn: string;
+  /** The repository name, e.g. 'cdkx-main/assets'. */
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  /** The RepositoryPolicyText; undefined when the repository has none. */
+  readonly repositoryPolicy?: PolicyDocument;
+  readonly source: Source;
+}
+
 export interface LoadedAssembly {
   readonly stacks: Array<{ stackName: string; account: string; region: string }>;
   readonly roles: LoadedRole[];
   readonly buckets: LoadedBucket[];
   readonly keys: LoadedKey[];
   readonly fileSystems: LoadedFileSystem[];
+  readonly repositories: LoadedRepository[];
   /**
    * Resource policies the loader does not evaluate, by service, with where
    * they are declared: the access model refuses requests to that service in
@@ -262,6 +274,17 @@ export function loadAssembly(source: cxapi.CloudAssembly | string, options: Load
     };
   });
 
+  const repositories = collect(stacks, 'AWS::ECR::Repository', (stack, id, props): LoadedRepository => ({
+    arn: stack.resolver.getAtt(id, 'Arn'),
+    name: stack.resolver.physicalName(id),
+    account: stack.account,
+    region: stack.region,
+    repositoryPolicy: props.RepositoryPolicyText !== undefined
+      ? stack.resolver.resolve(props.RepositoryPolicyText, `Resources.${id}.Properties.RepositoryPolicyText`)
+      : undefined,
+    source: { stackName: stack.stackName, logicalId: id },
+  }));
+
   const unmodelledResourcePolicies = Object.entries(UNMODELLED_RESOURCE_POLICY_TYPES).flatMap(([type, service]) =>
     collect(stacks, type, (stack, id) => ({ service, account: stack.account, source: { stackName: stack.stackName, logicalId: id } })));
 
@@ -271,6 +294,7 @@ export function loadAssembly(source: cxapi.CloudAssembly | string, options: Load
     buckets,
     keys,
     fileSystems,
+    repositories,
     unmodelledResourcePolicies,
     resolve: (stackName, value) => {
       const stack = stacks.find((st) => st.stackName === stackName);

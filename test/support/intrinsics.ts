@@ -112,6 +112,13 @@ const RESOURCE_TYPES: Record<string, ResourceTypeInfo> = {
     arn: (c, name) => `arn:${c.partition}:states:${c.region}:${c.account}:stateMachine:${name}`,
     attributes: { Name: (_c, name) => name },
   },
+  'AWS::ECR::Repository': {
+    // Ref is the repository name; names are lowercase, at most 256 characters.
+    nameProperty: 'RepositoryName',
+    lowercase: true,
+    maxLength: 256,
+    arn: (c, name) => `arn:${c.partition}:ecr:${c.region}:${c.account}:repository/${name}`,
+  },
   'AWS::ECS::Cluster': {
     nameProperty: 'ClusterName',
     maxLength: 255,
