@@ -127,7 +127,9 @@ describe.each(MODES)('$name', (mode) => {
 
     test('another service principal is denied', async () => {
       await expectDecision({
-        principal: model.service('ecs-tasks.amazonaws.com'), action: 'ecr:BatchGetImage', resource: web.arn,
+        principal: model.service('ecs-tasks.amazonaws.com'),
+        action: 'ecr:BatchGetImage',
+        resource: web.arn,
         context: { 'aws:SourceArn': `arn:aws:lambda:${REGION}:${TENANT}:function:web` },
       }, 'ImplicitlyDenied');
     });

@@ -31,12 +31,12 @@ export abstract class ContainerRegistryBase extends Resource implements IContain
    * can push: the repository policies only admit pullers.
    */
   public grantPush(grantee: iam.IGrantable): iam.Grant {
-    return this.grantImages(grantee, [...PULL_ACTIONS, ...PUSH_ACTIONS], 'grantPush');
+    return this.grantImages(grantee, [...PULL_ACTIONS, ...PUSH_ACTIONS], ['kms:Decrypt', 'kms:GenerateDataKey'], 'grantPush');
   }
 
   /** Let a principal of the registry's account pull images from every repository of the registry. */
   public grantPull(grantee: iam.IGrantable): iam.Grant {
-    return this.grantImages(grantee, PULL_ACTIONS, 'grantPull');
+    return this.grantImages(grantee, PULL_ACTIONS, ['kms:Decrypt'], 'grantPull');
   }
 
   /**
@@ -44,7 +44,7 @@ export abstract class ContainerRegistryBase extends Resource implements IContain
    * the repositories and the key (whose policy delegates to IAM), so a
    * same-account principal needs no resource policy statement.
    */
-  private grantImages(grantee: iam.IGrantable, actions: string[], method: string): iam.Grant {
+  private grantImages(grantee: iam.IGrantable, actions: string[], keyActions: string[], method: string): iam.Grant {
     this.assertSameAccount(grantee, method);
     let grant = iam.Grant.addToPrincipal({
       grantee,
@@ -62,7 +62,7 @@ export abstract class ContainerRegistryBase extends Resource implements IContain
       // the layers it encrypts (it documents a grant of its own for that).
       grant = grant.combine(iam.Grant.addToPrincipal({
         grantee,
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        actions: keyActions,
         resourceArns: [this.encryptionKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `ecr.${this.region}.amazonaws.com` } },
       }));

@@ -360,8 +360,9 @@ export class ContainerRegistry extends ContainerRegistryBase {
   private policySizeProblems(): string[] {
     const stack = Stack.of(this);
     return [...this.repositories.values()].flatMap((repository) => {
-      const cfn = repository.node.defaultChild as ecr.CfnRepository;
-      const size = estimateResolvedLength(stack.resolve(cfn.repositoryPolicyText));
+      const policy = stack.resolve((repository.node.defaultChild as ecr.CfnRepository).repositoryPolicyText);
+      if (policy === undefined) return [];
+      const size = estimateResolvedLength(policy);
       if (size <= ECR_REPOSITORY_POLICY_LIMIT) return [];
       return [`repository policy of ${repository.node.path} is ${size.toLocaleString('en-US')} characters, over the ECR repository `
         + `policy limit of ${ECR_REPOSITORY_POLICY_LIMIT.toLocaleString('en-US')}. Fix: give the DeploymentContract an organizationId `
