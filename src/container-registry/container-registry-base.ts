@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { IContainerRegistry } from './container-registry';
 import { AUTHORIZATION_TOKEN_ACTION, PULL_ACTIONS, PUSH_ACTIONS } from './repository-access';
 import { DeploymentContract } from '../shared/deployment-contract';
+import { addNagSuppressions } from '../shared/nag-suppressions';
 import { throwIfProblems } from '../shared/validation';
 
 /**
@@ -50,13 +51,8 @@ export abstract class ContainerRegistryBase extends Resource implements IContain
       grantee,
       actions: [...new Set(actions)].sort(),
       resourceArns: this.repositoryNames.map((name) => this.repository(name).repositoryArn),
-    }).combine(iam.Grant.addToPrincipal({
-      grantee,
-      // docker login: a registry-level action that takes no resource but `*`.
-      // https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
-      actions: [AUTHORIZATION_TOKEN_ACTION],
-      resourceArns: ['*'],
-    }));
+    });
+    allowRegistryLogin(grantee);
     if (this.encryptionKey) {
       // Key use through ECR only, in case ECR uses the caller's credentials for
       // the layers it encrypts (it documents a grant of its own for that).
@@ -87,4 +83,32 @@ export abstract class ContainerRegistryBase extends Resource implements IContain
       fix: 'let target accounts pull through the deployment contract (organizationId, readerAccounts or addReaderAccounts) and roles under the image-pull path',
     }]);
   }
+}
+
+/** The policy holding the docker login permission, one per role. */
+const LOGIN_POLICY_ID = 'EcrAuthorizationToken';
+
+/**
+ * docker login (`ecr:GetAuthorizationToken`) is a registry-level action that
+ * takes no resource but `*`
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html).
+ * A role of this app gets it in a policy of its own, so that the cdk-nag
+ * suppression for `Resource::*` covers this one statement and never hides a
+ * wildcard someone else adds to the role's default policy.
+ */
+function allowRegistryLogin(grantee: iam.IGrantable): void {
+  const statement = new iam.PolicyStatement({ actions: [AUTHORIZATION_TOKEN_ACTION], resources: ['*'] });
+  const role = grantee.grantPrincipal;
+  if (!(role instanceof iam.Role)) {
+    grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    return;
+  }
+  if (role.node.tryFindChild(LOGIN_POLICY_ID)) return;
+  const policy = new iam.Policy(role, LOGIN_POLICY_ID, { statements: [statement] });
+  policy.attachToRole(role);
+  addNagSuppressions(policy, [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'ecr:GetAuthorizationToken (docker login) supports only Resource "*"; pushes and pulls are scoped to the registry repositories.',
+    appliesTo: ['Resource::*'],
+  }]);
 }

@@ -8,6 +8,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { buildArtifactStoreIntegApp } from '../../integ/integ.artifact-store';
 import { buildAssetPublishingIntegApp } from '../../integ/integ.asset-publishing';
 import { buildBlueGreenEfsDeployIntegApp } from '../../integ/integ.blue-green-efs-deploy';
+import { buildContainerRegistryIntegApp } from '../../integ/integ.container-registry';
 import { buildCrossAccountPipelineIntegApp } from '../../integ/integ.cross-account-pipeline';
 import { buildFargateSpotRunnerIntegApp } from '../../integ/integ.fargate-spot-runner';
 import { buildFleetRolloutIntegApp } from '../../integ/integ.fleet-rollout';
@@ -22,6 +23,7 @@ export const INTEG_APPS: ReadonlyArray<[string, IntegAppBuilder]> = [
   ['artifact-store', buildArtifactStoreIntegApp],
   ['asset-publishing', buildAssetPublishingIntegApp],
   ['blue-green-efs-deploy', buildBlueGreenEfsDeployIntegApp],
+  ['container-registry', buildContainerRegistryIntegApp],
   ['cross-account-pipeline', buildCrossAccountPipelineIntegApp],
   ['fargate-spot-runner', buildFargateSpotRunnerIntegApp],
   ['fleet-rollout', buildFleetRolloutIntegApp],
