@@ -193,9 +193,17 @@ export class ContainerRegistry extends ContainerRegistryBase {
   public readonly contract: DeploymentContract;
   public readonly region: string;
   public readonly repositoryNames: string[];
-  /** The customer-managed key (rotation on) that encrypts every repository of the registry; always set. */
+  /**
+   * The customer-managed key (rotation on) that encrypts every repository of the registry.
+   *
+   * @default - always set on a registry created here (optional only to match IContainerRegistry)
+   */
   public readonly encryptionKey?: kms.IKey;
-  /** The repository of a CDK application's image assets, when `imageAssets` is on. */
+  /**
+   * The repository of a CDK application's image assets (`cdkx-<qualifier>/assets`).
+   *
+   * @default - undefined when `imageAssets` is false
+   */
   public readonly imageAssetsRepository?: ecr.IRepository;
 
   private readonly repositories = new Map<string, ecr.Repository>();
