@@ -4,6 +4,7 @@
  * stack), no constructs.
  */
 import { Duration, Token } from 'aws-cdk-lib';
+import { buildOptionsProblems } from './build-options-problems';
 import { LabelledTarget, notificationTargetProblems } from './chain-notifications';
 import { contractProblems } from '../../shared/contract-problems';
 import { Problem } from '../../shared/validation';
@@ -102,6 +103,7 @@ export function pipelineInputProblems(props: CrossAccountPipelineProps, context:
     ...props.source._problems('source'),
     ...planProblems(planInput(props.stages), context.limits, { build: props.buildOptions !== undefined }),
     ...notificationTargetProblems([], context.notificationTargets),
+    ...(props.buildOptions ? buildOptionsProblems(props.buildOptions) : []),
   ];
   const name = props.pipelineName;
   if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9.@_-]{1,90}$/.test(name)) {
