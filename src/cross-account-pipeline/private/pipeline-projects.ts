@@ -42,7 +42,8 @@ export function createBuildProject(
   const reportGroup = build.testReportFiles?.length ? new codebuild.ReportGroup(scope, 'TestReports', {
     type: codebuild.ReportGroupType.TEST,
   }) : undefined;
-  const buildSpec = build.buildSpec ?? (build.buildSpecFile !== undefined ? codebuild.BuildSpec.fromSourceFilename(build.buildSpecFile) : codebuild.BuildSpec.fromObject({
+  const fromFile = build.buildSpecFile !== undefined ? codebuild.BuildSpec.fromSourceFilename(build.buildSpecFile) : undefined;
+  const buildSpec = build.buildSpec ?? fromFile ?? codebuild.BuildSpec.fromObject({
     version: '0.2',
     phases: {
       ...(build.installCommands?.length ? { install: { commands: build.installCommands } } : {}),
@@ -52,7 +53,7 @@ export function createBuildProject(
     ...(reportGroup ? {
       reports: { [reportGroup.reportGroupArn]: { 'files': build.testReportFiles, 'file-format': 'JUNITXML' } },
     } : {}),
-  }));
+  });
   const environmentVariables = renderBuildVariables(build);
   const project = new codebuild.PipelineProject(scope, 'Build', {
     description: 'Builds and tests the release that every target receives',
