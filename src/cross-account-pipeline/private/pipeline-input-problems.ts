@@ -122,6 +122,7 @@ export function pipelineInputProblems(props: CrossAccountPipelineProps, context:
       fix: 'give the tooling stack an env with account and region',
     });
   }
+  const checkedKinds = new Set<string>();
   props.stages.forEach((stage, i) => {
     const kind = context.stageKinds.get(stage.name);
     if (!kind) {
@@ -133,7 +134,10 @@ export function pipelineInputProblems(props: CrossAccountPipelineProps, context:
       });
       return;
     }
-    problems.push(...deploymentKindProblems(kind, props.contract, stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind'));
+    // The pipeline's kind serves many stages: its problems are told once.
+    const kindProperty = stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind';
+    if (!checkedKinds.has(kindProperty)) problems.push(...deploymentKindProblems(kind, props.contract, kindProperty));
+    checkedKinds.add(kindProperty);
     stage.targets.forEach((target, j) => {
       for (const required of kind.requiredParameters) {
         if (target.parameters?.[required] === undefined) {
