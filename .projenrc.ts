@@ -69,6 +69,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // the issue measured with; 10 needs Node 22, and the quick start runs on Node 20.
     '@stryker-mutator/core@~8.7.0',
     '@stryker-mutator/jest-runner@~8.7.0',
+    // The CDK ecosystem's asset publisher, pinned as the pipeline's Assets stage runs it:
+    // tests list a ContractStackSynthesizer app's manifest with it, offline.
+    'cdk-assets@4.7.3',
   ],
 
   jestOptions: {
@@ -175,6 +178,9 @@ const mutation = project.addTask('mutation', {
 mutation.exec('node scripts/check-mutation-survivors.mjs');
 // The HTML report and Stryker's sandboxes are local; the incremental results are committed.
 project.gitignore.exclude('/reports/mutation/', '/.stryker-tmp/');
+// Without a trailing slash: a git worktree that links these to the main checkout must
+// not commit the links (a checkout of such a commit replaces the real directories).
+project.gitignore.exclude('/node_modules', '/.venv');
 project.gitignore.include('/reports/stryker-incremental.json');
 project.gitattributes.addAttributes('/reports/stryker-incremental.json', 'linguist-generated');
 for (const ignored of ['/reports/', '/.stryker-tmp/', '/stryker.config.mjs']) {

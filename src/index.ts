@@ -35,8 +35,12 @@ export type {
 } from './cross-account-pipeline/deployment-kind';
 export { StackSetAutoDeployment, StackSetPermissionModel } from './cross-account-pipeline/stack-set-deployment';
 export type { StackSetDeploymentProps } from './cross-account-pipeline/stack-set-deployment';
+export { LambdaDeployStrategy } from './cross-account-pipeline/lambda-deploy-strategy';
+export type { LambdaTrafficShiftProps } from './cross-account-pipeline/lambda-traffic-shift';
 export type { FleetRolloutHandoff } from './cross-account-pipeline/fleet-handoff';
 export { PipelineSource } from './cross-account-pipeline/pipeline-source';
+export { CloudFormationTransform } from './cross-account-pipeline/cloudformation-transform';
+export { ReleaseParameter } from './cross-account-pipeline/release-parameter';
 export type { CodeCommitSourceProps, ConnectionSourceProps, S3SourceProps } from './cross-account-pipeline/pipeline-source';
 
 // fargate-spot-runner/

@@ -28,11 +28,12 @@ const PUBLIC_API: Record<string, string[]> = {
     'TenantDeploymentRoleProps', 'TenantDeploymentRoleStackSet', 'TenantDeploymentRoleStackSetProps',
   ],
   'cross-account-pipeline': [
-    'ActionFailedEventOptions', 'ApprovalOptions', 'CloudFormationDeploymentProps', 'CodeBuildDeploymentProps',
+    'ActionFailedEventOptions', 'ApprovalOptions', 'CloudFormationDeploymentProps', 'CloudFormationTransform', 'CodeBuildDeploymentProps',
     'CodeCommitSourceProps', 'ConnectionSourceProps', 'CrossAccountPipeline', 'CrossAccountPipelineProps',
     'DeploymentAction', 'DeploymentActionContext', 'DeploymentKind', 'DeploymentKindBindOptions',
-    'EcsServiceDeploymentProps', 'FleetRolloutHandoff', 'IDeploymentKind', 'PipelineBuildOptions', 'PipelineFailedAlarmOptions',
-    'PipelineLimits', 'PipelineSource', 'PipelineStageOptions', 'PipelineStep', 'PipelineTarget', 'S3SourceProps',
+    'EcsServiceDeploymentProps', 'FleetRolloutHandoff', 'IDeploymentKind', 'LambdaDeployStrategy', 'LambdaTrafficShiftProps',
+    'PipelineBuildOptions', 'PipelineFailedAlarmOptions',
+    'PipelineLimits', 'PipelineSource', 'PipelineStageOptions', 'PipelineStep', 'PipelineTarget', 'ReleaseParameter', 'S3SourceProps',
     'StackSetAutoDeployment', 'StackSetDeploymentProps', 'StackSetPermissionModel', 'StageFailedEventOptions',
   ],
   'fargate-spot-runner': [

@@ -62,8 +62,10 @@ export interface PipelineBuildOptions {
   readonly parameters?: Record<string, string>;
   /**
    * Plain environment variables (never secrets). Besides these, secrets and
-   * parameters, the build sees only CodeBuild's own variables (AWS_REGION,
-   * AWS_DEFAULT_REGION, CODEBUILD_*); the construct sets none.
+   * parameters, the build sees ARTIFACT_BUCKET, ARTIFACT_PREFIX and
+   * ARTIFACT_KEY_ARN (where `sam package` / `aws cloudformation package`
+   * upload code; a variable of yours with one of these names wins) and
+   * CodeBuild's own variables (AWS_REGION, AWS_DEFAULT_REGION, CODEBUILD_*).
    *
    * @default - none
    */

@@ -1,9 +1,12 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { CloudFormationTransform, transformProblems } from './cloudformation-transform';
+import { LambdaTrafficShift, LambdaTrafficShiftProps } from './lambda-traffic-shift';
 import { buildVariableProblems, CODEBUILD_RESERVED, renderBuildVariables } from './private/build-variables';
 import { CodeBuildDeployers, DEPLOY_PROJECT_RESERVED } from './private/codebuild-deployers';
+import { ReleaseParameter, releaseParameterProblems } from './release-parameter';
 import { StackSetDeployment, StackSetDeploymentProps } from './stack-set-deployment';
 import { IArtifactStore } from '../artifact-store/artifact-store';
 import { DeploymentContract } from '../shared/deployment-contract';
@@ -110,6 +113,27 @@ export interface CloudFormationDeploymentProps {
   readonly requiredParameters?: string[];
   /** Create a change set and execute it (two actions per target) instead of updating the stack directly. @default false */
   readonly useChangeSets?: boolean;
+  /**
+   * Transforms the template declares, e.g. `[CloudFormationTransform.SERVERLESS]`
+   * for an AWS SAM template. Each is checked at synth, and the synth reports
+   * (as an info annotation) that the targets' `TenantDeploymentRole` must list
+   * them in `allowedTransforms`. Both action modes expand transforms: the stack
+   * is created or updated with CAPABILITY_AUTO_EXPAND, which the kind always
+   * acknowledges, so `useChangeSets` is not required.
+   *
+   * @default - the template declares no transform
+   */
+  readonly transforms?: CloudFormationTransform[];
+  /**
+   * Template parameters set from the release when the pipeline runs, by
+   * parameter name, e.g. `{ CodeKey: ReleaseParameter.artifactObjectKey() }`.
+   * Neither `parameterOverrides` nor a target's parameters may set the same
+   * names. All overrides of a target together are at most 1,000 characters
+   * of JSON (checked at synth).
+   *
+   * @default - none
+   */
+  readonly releaseParameters?: Record<string, ReleaseParameter>;
 }
 
 /**
@@ -258,15 +282,30 @@ export class DeploymentKind {
     return new StackSetDeployment(props);
   }
 
+  /**
+   * Publish the build output as a new version of a Lambda function in each
+   * target and shift an alias to it, canary, linear or all at once, rolled
+   * back when a CloudWatch alarm goes off (CodePipeline's Lambda deploy
+   * action, as the target's action role). The targets' TenantDeploymentRole
+   * must allow it (`lambdaDeployments`). The action has no pre- or
+   * post-traffic hooks.
+   */
+  public static lambdaTrafficShift(props: LambdaTrafficShiftProps): IDeploymentKind {
+    return new LambdaTrafficShift(props);
+  }
+
   private constructor() {}
 }
 
 /** Problems of a kind that only the kind can see (e.g. a stack name outside the contract prefix). @internal */
-export function deploymentKindProblems(kind: IDeploymentKind, contract: DeploymentContract, property: string): Problem[] {
-  if (kind instanceof CloudFormationDeployment) return kind.problems(contract, property);
+export function deploymentKindProblems(
+  kind: IDeploymentKind, contract: DeploymentContract, property: string, targets: PipelineTarget[] = [], targetsProperty = 'targets',
+): Problem[] {
+  if (kind instanceof CloudFormationDeployment) return kind.problems(contract, property, targets, targetsProperty);
   if (kind instanceof CodeBuildDeployment) return kind.problems(property);
   if (kind instanceof EcsServiceDeployment) return kind.problems(property);
   if (kind instanceof StackSetDeployment) return kind.problems(contract, property);
+  if (kind instanceof LambdaTrafficShift) return kind.problems(contract, property);
   return [];
 }
 
@@ -287,10 +326,14 @@ class CloudFormationDeployment implements IDeploymentKind {
     this.requiredParameters = props.requiredParameters ?? [];
   }
 
-  public problems(contract: DeploymentContract, property: string): Problem[] {
+  public problems(contract: DeploymentContract, property: string, targets: PipelineTarget[] = [], targetsProperty = 'targets'): Problem[] {
+    const problems: Problem[] = [
+      ...transformProblems(this.props.transforms ?? [], `${property}.transforms`),
+      ...releaseParameterProblems(this.props.releaseParameters ?? {}, `${property}.releaseParameters`,
+        this.props.parameterOverrides ?? {}, targets, targetsProperty),
+    ];
     const name = this.props.stackName;
-    if (Token.isUnresolved(name)) return [];
-    const problems: Problem[] = [];
+    if (Token.isUnresolved(name)) return problems;
     if (!name.startsWith(contract.stackNamePrefix)) {
       problems.push({
         property: `${property}.stackName`,
@@ -305,15 +348,26 @@ class CloudFormationDeployment implements IDeploymentKind {
     return problems;
   }
 
-  public bind(): void {
-    // Nothing shared: every action runs as the target's own roles.
+  public bind(scope: Construct): void {
+    // Nothing shared: every action runs as the target's own roles. Those must admit the transforms.
+    const names = (this.props.transforms ?? []).map((t) => t.name);
+    if (names.length > 0) {
+      Annotations.of(scope).addInfo(`Stack '${this.props.stackName}' declares transforms ${names.join(', ')}: ` +
+        'the TenantDeploymentRole of every target must list them in allowedTransforms (cloudformation:CreateChangeSet on the transform), ' +
+        'and its execution role must allow what the expanded template creates.');
+    }
   }
 
   public renderActions(context: DeploymentActionContext): DeploymentAction[] {
-    const overrides = { ...(this.props.parameterOverrides ?? {}), ...(context.target.parameters ?? {}) };
+    // Release parameters are override functions: JSON objects inside the ParameterOverrides JSON, not strings.
+    const release = Object.fromEntries(Object.entries(this.props.releaseParameters ?? {})
+      .map(([name, parameter]) => [name, parameter._render(context.inputArtifactName)]));
+    const overrides = { ...(this.props.parameterOverrides ?? {}), ...(context.target.parameters ?? {}), ...release };
     const common = {
       StackName: this.props.stackName,
       RoleArn: context.executionRoleArn,
+      // CAPABILITY_AUTO_EXPAND lets CreateStack/UpdateStack expand transforms (AWS::Serverless included) without a
+      // reviewed change set (CloudFormation API Reference, CreateStack, Capabilities): CREATE_UPDATE deploys SAM templates.
       Capabilities: 'CAPABILITY_IAM,CAPABILITY_NAMED_IAM,CAPABILITY_AUTO_EXPAND',
     };
     const template = {

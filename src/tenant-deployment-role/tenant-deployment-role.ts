@@ -2,7 +2,10 @@ import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GitHubOidcTrust, gitHubTrustProblems, gitHubTrustStatement } from './github-oidc-trust';
+import { grantLambdaDeployments } from './private/lambda-deployments';
 import { grantStackSetAdministration } from './private/stack-set-administration';
+import { transformChangeSetStatement } from './private/transform-permissions';
+import { CloudFormationTransform, transformProblems } from '../cross-account-pipeline/cloudformation-transform';
 import { StackSetPermissionModel } from '../cross-account-pipeline/stack-set-deployment';
 import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
 import { contractProblems } from '../shared/contract-problems';
@@ -164,6 +167,27 @@ export interface TenantDeploymentRoleProps {
    * @default - no StackSet permissions
    */
   readonly stackSetAdministration?: StackSetAdministrationPermissions;
+
+  /**
+   * Let the action role publish new versions of the contract's Lambda
+   * functions in this account (names starting with the contract's stack name
+   * prefix) and shift their aliases, reading the account's CloudWatch alarms
+   * (for the pipeline's `DeploymentKind.lambdaTrafficShift`).
+   *
+   * @default false
+   */
+  readonly lambdaDeployments?: boolean;
+
+  /**
+   * Transforms the deployed templates declare (e.g.
+   * `CloudFormationTransform.SERVERLESS` for AWS SAM): the action role may
+   * create change sets that expand them (`cloudformation:CreateChangeSet` on
+   * each transform's ARN in this stack's region). The execution role still
+   * needs the permissions for what the expanded template creates.
+   *
+   * @default - no transforms
+   */
+  readonly allowedTransforms?: CloudFormationTransform[];
 
   /**
    * Maximum session duration of the action role.
@@ -328,6 +352,11 @@ export class TenantDeploymentRole extends Construct {
     if (props.ecsServiceDeployments) this.grantEcsServiceDeployments(props.ecsServiceDeployments);
     if (props.blueGreenEfsReleases) this.grantReleaseInboxWrites();
     if (props.stackSetAdministration) grantStackSetAdministration(this.actionRole, contract, props.stackSetAdministration);
+    if (props.lambdaDeployments) grantLambdaDeployments(this.actionRole, contract);
+    if (props.allowedTransforms?.length) {
+      const transforms = transformChangeSetStatement(props.allowedTransforms.map((t) => t.name), Aws.PARTITION, Aws.REGION);
+      this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ExpandTemplateTransforms', ...transforms }));
+    }
 
     this.suppressExpectedNagFindings();
     guardPolicySizes(this, {
@@ -545,6 +574,7 @@ function roleProblems(scope: Construct, props: TenantDeploymentRoleProps): Probl
     });
   }
   if (props.gitHubOidc) problems.push(...gitHubTrustProblems(props.gitHubOidc, 'gitHubOidc'));
+  problems.push(...transformProblems(props.allowedTransforms ?? [], 'allowedTransforms'));
   const ecs = props.ecsServiceDeployments;
   if (ecs && !Token.isUnresolved(ecs.clusterName) && !/^[A-Za-z0-9_-]{1,255}$/.test(ecs.clusterName)) {
     problems.push({

@@ -8,6 +8,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AccessModel, AccessResult, Decision } from './access-model';
@@ -443,6 +444,24 @@ describe('EFS file systems and SSM parameters', () => {
       .rejects.toThrow(/declares SSM resource policies the model does not evaluate \(Shared\/Policy/);
     await expect(model.evaluate({ principal: model.role(TOOLING, 'efs-writer'), action: 'ssm:SendCommand', resource: `arn:aws:ssm:${REGION}::document/AWS-RunShellScript` }))
       .rejects.toThrow(/only SSM parameters of an account are modelled/);
+  });
+
+  test('Lambda functions: the identity policy decides where no Lambda permission is declared; accounts that declare one are refused', async () => {
+    const app = new App();
+    const plain = new Stack(app, 'Plain', { env: { account: TOOLING, region: REGION } });
+    const deployer = new iam.Role(plain, 'D', { roleName: 'deployer', assumedBy: new iam.AccountRootPrincipal() });
+    deployer.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:UpdateFunctionCode'], resources: [`arn:aws:lambda:*:${TOOLING}:function:app-*`] }));
+    const sharing = new Stack(app, 'Shared', { env: { account: TARGET, region: REGION } });
+    new lambda.CfnPermission(sharing, 'Invoke', { action: 'lambda:InvokeFunction', functionName: 'app-api', principal: TOOLING });
+    const m = AccessModel.fromAssembly(app.synth());
+    const principal = m.role(TOOLING, 'deployer');
+    const fn = (account: string, name: string) => `arn:aws:lambda:${REGION}:${account}:function:${name}`;
+    expectDecision(await m.evaluate({ principal, action: 'lambda:UpdateFunctionCode', resource: fn(TOOLING, 'app-api') }), 'Allowed');
+    expectDecision(await m.evaluate({ principal, action: 'lambda:UpdateFunctionCode', resource: fn(TOOLING, 'other') }), 'ImplicitlyDenied');
+    await expect(m.evaluate({ principal, action: 'lambda:InvokeFunction', resource: fn(TARGET, 'app-api') }))
+      .rejects.toThrow(/declares Lambda permissions the model does not evaluate \(Shared\/Invoke/);
+    await expect(m.evaluate({ principal, action: 'lambda:GetLayerVersion', resource: `arn:aws:lambda:${REGION}:${TOOLING}:layer:l:1` }))
+      .rejects.toThrow(/only Lambda functions, versions and aliases of an account are modelled/);
   });
 });
 

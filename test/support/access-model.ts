@@ -14,6 +14,7 @@ import {
   getDenialReasons,
   getGrantReasons,
   runSimulation,
+  runUnsafeSimulation,
   type Simulation,
 } from '@cloud-copilot/iam-simulate';
 import type * as cxapi from 'aws-cdk-lib/cx-api';
@@ -126,7 +127,12 @@ const NO_RESOURCE_POLICY_SERVICES = new Set([
   'iam', 'cloudformation', 'codepipeline', 'codebuild', 'codedeploy', 'ec2', 'ecs', 'autoscaling', 'elasticloadbalancing',
   // https://docs.aws.amazon.com/step-functions/latest/dg/security_iam_service-with-iam.html (resource-based policies: no)
   'states',
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/security_iam_service-with-iam.html (resource-based policies: no)
+  'cloudwatch',
 ]);
+
+/** A transform hosted by CloudFormation, e.g. arn:aws:cloudformation:eu-west-1:aws:transform/Serverless-2016-10-31. */
+const TRANSFORM_ARN = /^arn:[^:]+:cloudformation:[^:]+:aws:transform\/[A-Za-z0-9-]+$/;
 
 /** NFS client actions, authorized by EFS against the file system (identity policy or file system policy). */
 const EFS_CLIENT_ACTIONS = new Set(['elasticfilesystem:clientmount', 'elasticfilesystem:clientwrite', 'elasticfilesystem:clientrootaccess']);
@@ -279,6 +285,13 @@ export class AccessModel {
       additionalSettings: resource.bucket ? { s3: { blockPublicAccess: resource.bucket.restrictPublicBuckets } } : undefined,
     };
 
+    if (TRANSFORM_ARN.test(request.resource)) {
+      // The Service Authorization Reference lists no transform resource type for cloudformation:CreateChangeSet,
+      // so runSimulation refuses the request; the CloudFormation User Guide documents the check (using-iam-template.html).
+      // Same evaluation engine, without the resource-type validation.
+      const decision = runUnsafeSimulation(simulation, {}) as Decision;
+      return { decision, explanation: `${describe(request)} => ${decision} (transform: evaluated without resource-type validation)` };
+    }
     const response = await runSimulation(simulation, { simulationMode: 'Strict' });
     if (response.resultType === 'error') {
       throw new Error(`iam-simulate rejected ${describe(request)}: ${JSON.stringify(response.errors, null, 2)}`);
@@ -356,12 +369,19 @@ export class AccessModel {
     if (service === 'secretsmanager') {
       return this.secretSide(request, account, region, path);
     }
+    if (service === 'lambda') {
+      return this.lambdaSide(request, account, region, path);
+    }
     if (TRUST_POLICY_ACTIONS.has(action.toLowerCase())) {
       const role = this.assembly.roles.find((r) => r.arn === resource);
       if (!role) {
         throw new Error(`${describe(request)}: the role is not in the assembly, so its trust policy is unknown`);
       }
       return { account: role.account, policy: named(`trust policy of ${role.arn}`, role.trustPolicy) };
+    }
+    // A transform hosted by CloudFormation (account 'aws') has no resource policy: the caller's identity decides.
+    if (service === 'cloudformation' && account === 'aws' && path.startsWith('transform/') && principal.kind === 'role') {
+      return { account: principal.account, region };
     }
     if (!NO_RESOURCE_POLICY_SERVICES.has(service) || !/^\d{12}$/.test(account)) {
       throw new Error(`${describe(request)}: resource policies of ${service} resources are not modelled; extend access-model.ts`);
@@ -422,6 +442,25 @@ export class AccessModel {
     const unmodelled = this.assembly.unmodelledResourcePolicies.filter((p) => p.service === 'secretsmanager' && p.account === account);
     if (unmodelled.length > 0) {
       throw new Error(`${describe(request)}: account ${account} declares secret resource policies the model does not evaluate `
+        + `(${unmodelled.map((p) => `${p.source.stackName}/${p.source.logicalId}`).join(', ')}); extend access-model.ts`);
+    }
+    return { account, region: region || undefined };
+  }
+
+  /**
+   * Lambda functions (and their versions and aliases) of an account that
+   * declares no AWS::Lambda::Permission: evaluated without a resource policy,
+   * as a function nobody shared has. An account that declares permissions is
+   * refused, not evaluated without them.
+   * https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
+   */
+  private lambdaSide(request: AccessRequest, account: string, region: string, path: string): ResourceSide {
+    if (!/^function:[^:]+(:[^:]+)?$/.test(path) || !/^\d{12}$/.test(account)) {
+      throw new Error(`${describe(request)}: only Lambda functions, versions and aliases of an account are modelled`);
+    }
+    const unmodelled = this.assembly.unmodelledResourcePolicies.filter((p) => p.service === 'lambda' && p.account === account);
+    if (unmodelled.length > 0) {
+      throw new Error(`${describe(request)}: account ${account} declares Lambda permissions the model does not evaluate `
         + `(${unmodelled.map((p) => `${p.source.stackName}/${p.source.logicalId}`).join(', ')}); extend access-model.ts`);
     }
     return { account, region: region || undefined };

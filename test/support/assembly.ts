@@ -103,6 +103,8 @@ export interface LoadedAssembly {
 const UNMODELLED_RESOURCE_POLICY_TYPES: Record<string, string> = {
   'AWS::SSM::ResourcePolicy': 'ssm',
   'AWS::SecretsManager::ResourcePolicy': 'secretsmanager',
+  // A function's resource policy is the sum of its AWS::Lambda::Permission statements.
+  'AWS::Lambda::Permission': 'lambda',
 };
 
 export interface LoadAssemblyOptions {

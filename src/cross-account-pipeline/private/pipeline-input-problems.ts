@@ -7,7 +7,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { buildOptionsProblems } from './build-options-problems';
 import { LabelledTarget, notificationTargetProblems } from './chain-notifications';
 import { contractProblems } from '../../shared/contract-problems';
-import { Problem } from '../../shared/validation';
+import { describeProblem, Problem } from '../../shared/validation';
 import { CrossAccountPipelineProps, PipelineStageOptions } from '../cross-account-pipeline-props';
 import { deploymentKindProblems, IDeploymentKind, PipelineTarget } from '../deployment-kind';
 import { DEFAULT_LIMITS, isWholeIn, PlanLimits, planProblems, PlanStageInput, QUOTA_CEILING } from '../rollout-plan';
@@ -122,7 +122,7 @@ export function pipelineInputProblems(props: CrossAccountPipelineProps, context:
       fix: 'give the tooling stack an env with account and region',
     });
   }
-  const checkedKinds = new Set<string>();
+  const toldKindProblems = new Set<string>();
   props.stages.forEach((stage, i) => {
     const kind = context.stageKinds.get(stage.name);
     if (!kind) {
@@ -134,10 +134,14 @@ export function pipelineInputProblems(props: CrossAccountPipelineProps, context:
       });
       return;
     }
-    // The pipeline's kind serves many stages: its problems are told once.
-    const kindProperty = stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind';
-    if (!checkedKinds.has(kindProperty)) problems.push(...deploymentKindProblems(kind, props.contract, kindProperty));
-    checkedKinds.add(kindProperty);
+    // The pipeline's kind serves many stages: a problem of the kind itself is told once.
+    const kindProblems = deploymentKindProblems(kind, props.contract, stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind',
+      stage.targets, `stages[${i}].targets`);
+    for (const problem of kindProblems) {
+      const line = describeProblem(problem);
+      if (!toldKindProblems.has(line)) problems.push(problem);
+      toldKindProblems.add(line);
+    }
     stage.targets.forEach((target, j) => {
       for (const required of kind.requiredParameters) {
         if (target.parameters?.[required] === undefined) {

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { artifactFolder, buildFolderProblems, neighbourFolderMessages, NeighbourPipeline, unknownNameProblem } from './artifact-folder';
 import { grantArtifactFolders } from './artifact-folder-grants';
 import { renderBuildVariables } from './build-variables';
+import { packageVariables } from './package-variables';
 import { IArtifactStore } from '../../artifact-store/artifact-store';
 import { HANDOFF_FOLDER } from '../../artifact-store/private/handoff-folder';
 import { addNagSuppressions, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
@@ -54,7 +55,11 @@ export function createBuildProject(
       reports: { [reportGroup.reportGroupArn]: { 'files': build.testReportFiles, 'file-format': 'JUNITXML' } },
     } : {}),
   });
-  const environmentVariables = renderBuildVariables(build);
+  const environmentVariables: Record<string, codebuild.BuildEnvironmentVariable> = {
+    // Where `sam package` / `aws cloudformation package` may upload code (the user's own variables win).
+    ...packageVariables(context.artifactStore, context.pipelineNames[0]),
+    ...renderBuildVariables(build),
+  };
   const project = new codebuild.PipelineProject(scope, 'Build', {
     description: 'Builds and tests the release that every target receives',
     buildSpec,
