@@ -124,7 +124,8 @@ describe('variables', () => {
       { Name: 'NPM_TOKEN', Type: 'SECRETS_MANAGER', Value: 'npm-token' },
       { Name: 'SONAR_URL', Type: 'PARAMETER_STORE', Value: '/ci/sonar-url' },
     ]));
-    expect(variables).toHaveLength(3);
+    // Besides the package variables (ARTIFACT_BUCKET, ARTIFACT_PREFIX, ARTIFACT_KEY_ARN).
+    expect(variables.map((v: any) => v.Name).sort()).toEqual(['ARTIFACT_BUCKET', 'ARTIFACT_KEY_ARN', 'ARTIFACT_PREFIX', 'NPM_TOKEN', 'SONAR_URL', 'STAGE']);
   });
 
   test('a name that is no shell variable is refused', () => {
