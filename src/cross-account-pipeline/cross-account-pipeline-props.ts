@@ -14,21 +14,62 @@ import { DeploymentContract } from '../shared/deployment-contract';
 export interface PipelineBuildOptions {
   /** Build commands (ignored when `buildSpec` is given). @default - none */
   readonly commands?: string[];
-  /** Install commands, run before `commands`. @default - none */
+  /** Install commands, run before `commands` (the buildspec's install phase). @default - none */
   readonly installCommands?: string[];
   /** A full buildspec instead of commands. @default - one made of installCommands and commands */
   readonly buildSpec?: codebuild.BuildSpec;
+  /**
+   * Path of a buildspec file in the source (e.g. 'buildspec.yml'), relative to
+   * its root, instead of a buildspec written by the construct. The file then
+   * says everything: phases, `artifacts` (what the targets receive: declare
+   * `files`, and `base-directory` if needed) and `reports`. Refused together
+   * with `commands`, `installCommands`, `buildSpec`, `outputDirectory` or
+   * `testReportFiles`, which the file would leave unused.
+   *
+   * @default - a buildspec made of installCommands and commands
+   */
+  readonly buildSpecFile?: string;
   /** Directory of the build output that targets receive. @default '.' */
   readonly outputDirectory?: string;
   /** Build image. @default codebuild.LinuxBuildImage.STANDARD_7_0 */
   readonly buildImage?: codebuild.IBuildImage;
   /** Compute type. @default codebuild.ComputeType.SMALL */
   readonly computeType?: codebuild.ComputeType;
-  /** Environment variables from Secrets Manager: variable name -> secret name or ARN (optionally `:json-key`). @default - none */
+  /**
+   * Run the build in privileged mode, which `docker build` and Docker-in-Docker
+   * need (container images, `sam build --use-container`, CDK Docker assets).
+   *
+   * The risk: the build commands, which come from the repository, get root
+   * access to the build container's kernel features and the Docker daemon, so
+   * whoever can push to the source can do more inside the build host than run
+   * the build; what they can reach in AWS stays the build role's (its own
+   * pipeline's artifact folder, its secrets and parameters). cdk-nag's
+   * AwsSolutions-CB3 finding is suppressed on the build project when this is
+   * true, with that reason. Turn it on only for builds that build images.
+   *
+   * @default false
+   */
+  readonly privileged?: boolean;
+  /**
+   * Environment variables from Secrets Manager: variable name -> secret name
+   * or ARN (optionally `:json-key`). The build role may read these secrets and
+   * no other. Names are shell variable names, not starting with CODEBUILD_
+   * (CodeBuild's own), each set in one of secrets, parameters and environment.
+   *
+   * @default - none
+   */
   readonly secrets?: Record<string, string>;
-  /** Environment variables from SSM Parameter Store: variable name -> parameter name. @default - none */
+  /** Environment variables from SSM Parameter Store: variable name -> parameter name. The build role may read these parameters. @default - none */
   readonly parameters?: Record<string, string>;
-  /** Plain environment variables (never secrets). @default - none */
+  /**
+   * Plain environment variables (never secrets). Besides these, secrets and
+   * parameters, the build sees ARTIFACT_BUCKET, ARTIFACT_PREFIX and
+   * ARTIFACT_KEY_ARN (where `sam package` / `aws cloudformation package`
+   * upload code; a variable of yours with one of these names wins) and
+   * CodeBuild's own variables (AWS_REGION, AWS_DEFAULT_REGION, CODEBUILD_*).
+   *
+   * @default - none
+   */
   readonly environment?: Record<string, string>;
   /** JUnit XML report files (globs) published to a CodeBuild report group. @default - no test reports */
   readonly testReportFiles?: string[];

@@ -18,6 +18,7 @@ import { artifactFolder, NeighbourPipeline } from './private/artifact-folder';
 import { assumeTargetActionRolesStatement } from './private/assume-target-roles';
 import { ChainMonitoring } from './private/chain-monitoring';
 import { ChainNotifications, LabelledTarget, notificationTargetProblems, NotifiedPipeline, warnIfApprovalTopicMissed } from './private/chain-notifications';
+import { CodeBuildDeployers } from './private/codebuild-deployers';
 import { chainStages, TargetActions } from './private/failure-events';
 import { partitionOf } from './private/partition';
 import { actionProblems, effectiveLimits, pipelineInputProblems, planInput } from './private/pipeline-input-problems';
@@ -100,6 +101,23 @@ export class CrossAccountPipeline extends Construct {
   public readonly pipelineRole: iam.Role;
   /** The project that builds the release; undefined for a pipeline without `buildOptions`. */
   public readonly buildProject?: codebuild.PipelineProject;
+  /**
+   * The CodeBuild projects that run the pipeline's own commands in the tooling
+   * account: the build (first, when there is one), then each stage's
+   * verification steps in order. For alarms (`metricFailedBuilds`),
+   * notifications (`notifyOnBuildFailed`) and grants to their roles
+   * (`grantPrincipal`) without walking the construct tree. The Fleet stage's
+   * publish project is not among them: it runs the library's own commands, its
+   * failures show as the Fleet stage's (`onStageFailed`), and its role writes
+   * release handoffs, which no user grant should widen.
+   */
+  public readonly buildProjects: codebuild.IProject[];
+  /**
+   * The deploy projects of every `DeploymentKind.codeBuild` of the pipeline,
+   * one per kind and target account, in the order of the stages; empty when
+   * no stage deploys with CodeBuild.
+   */
+  public readonly deployProjects: codebuild.IProject[];
   /** Names of the pipelines, release pipeline first. */
   public readonly pipelineNames: string[];
   /**
@@ -203,6 +221,12 @@ export class CrossAccountPipeline extends Construct {
       problems.push(...this.renderPipeline(pipelineScope, planned));
     });
     throwIfProblems(this, problems);
+    this.buildProjects = [
+      ...(this.buildProject ? [this.buildProject] : []),
+      ...[...this.verifySteps.values()].flatMap((steps) => steps.map((s) => s.project)),
+    ];
+    // Made by the kinds as their targets were rendered, all children of this construct.
+    this.deployProjects = this.node.children.filter((c): c is CodeBuildDeployers => c instanceof CodeBuildDeployers).flatMap((d) => d.deployProjects);
     this.notifications = new ChainNotifications(this.notifiedPipelines);
     for (const target of this.givenNotificationTargets()) this.addLabelledNotificationTarget(target);
     this.monitoring = new ChainMonitoring(this, {

@@ -2,9 +2,10 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { LambdaTrafficShift, LambdaTrafficShiftProps } from './lambda-traffic-shift';
 import { CloudFormationTransform, transformProblems } from './cloudformation-transform';
-import { CodeBuildDeployers } from './private/codebuild-deployers';
+import { LambdaTrafficShift, LambdaTrafficShiftProps } from './lambda-traffic-shift';
+import { buildVariableProblems, CODEBUILD_RESERVED, renderBuildVariables } from './private/build-variables';
+import { CodeBuildDeployers, DEPLOY_PROJECT_RESERVED } from './private/codebuild-deployers';
 import { ReleaseParameter, releaseParameterProblems } from './release-parameter';
 import { StackSetDeployment, StackSetDeploymentProps } from './stack-set-deployment';
 import { IArtifactStore } from '../artifact-store/artifact-store';
@@ -135,14 +136,72 @@ export interface CloudFormationDeploymentProps {
   readonly releaseParameters?: Record<string, ReleaseParameter>;
 }
 
-/** Run commands with each target's action role credentials (cdk deploy, sam deploy, serverless deploy). */
+/**
+ * Run commands with each target's action role credentials (cdk deploy, sam deploy, serverless deploy).
+ *
+ * Environment of the commands (the deploy project's buildspec assumes the
+ * target's action role in its pre_build phase, before `commands`):
+ * - `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`: the
+ *   target's action role credentials (a 1-hour session named `deploy-<TARGET_ID>`);
+ * - `AWS_REGION`, `AWS_DEFAULT_REGION`: the target's region;
+ * - `TARGET_ROLE_ARN`, `TARGET_ACCOUNT`, `TARGET_REGION`, `TARGET_ID`: the
+ *   target's action role, account, region and id;
+ * - `PARAM_<name>`: each of the target's `parameters`;
+ * - the variables of `secrets`, `parameters` and `environment` below;
+ * - CodeBuild's own (`CODEBUILD_*`), and the pre_build's shell variables
+ *   `SESSION_NAME` and `CREDS`.
+ * A variable of `secrets`, `parameters` or `environment` may not take any of
+ * these names (refused at synth).
+ *
+ * `installCommands` run before the role is assumed, with the deploy project's
+ * own role: they install tools, and cannot reach the target.
+ */
 export interface CodeBuildDeploymentProps {
-  /** Commands run with the target's credentials in AWS_* variables and TARGET_ACCOUNT, TARGET_REGION, TARGET_ID, PARAM_<name>. */
+  /** Commands run with the target's action role credentials and the variables listed above. */
   readonly commands: string[];
+  /**
+   * Commands run in the install phase, before the target's role is assumed
+   * (e.g. `npm ci`, `pip install aws-sam-cli`). No buildspec file is offered
+   * for deploy projects: the construct's buildspec assumes the target's role in
+   * its pre_build phase, which a file from the source could drop or reorder;
+   * run a script of the build output from `commands` instead (`./deploy.sh`).
+   *
+   * @default - none
+   */
+  readonly installCommands?: string[];
   /** Build image. @default codebuild.LinuxBuildImage.STANDARD_7_0 */
   readonly buildImage?: codebuild.IBuildImage;
   /** Compute type. @default codebuild.ComputeType.SMALL */
   readonly computeType?: codebuild.ComputeType;
+  /**
+   * Run the deploy projects in privileged mode, which Docker needs (`cdk deploy`
+   * of Docker image assets, `sam build --use-container`).
+   *
+   * The risk: the commands get root access to the build container's kernel
+   * features and the Docker daemon while they hold the target's action role
+   * credentials; whoever controls the commands (or the build output they run)
+   * can do more on the build host than deploy. What they can reach in AWS stays
+   * the deployer role's and the target's action role's. cdk-nag's
+   * AwsSolutions-CB3 finding is suppressed on the deploy projects when this is
+   * true, with that reason.
+   *
+   * @default false
+   */
+  readonly privileged?: boolean;
+  /**
+   * Environment variables from Secrets Manager: variable name -> secret name or
+   * ARN (optionally `:json-key`), as `PipelineBuildOptions.secrets`. The secrets
+   * belong to this deployment kind: the deploy role of every target account
+   * the kind deploys may read them, and no other role of the pipeline (not the
+   * build's, not the pipeline's, not another kind's deployers).
+   *
+   * @default - none
+   */
+  readonly secrets?: Record<string, string>;
+  /** Environment variables from SSM Parameter Store: variable name -> parameter name; readable by this kind's deploy roles only. @default - none */
+  readonly parameters?: Record<string, string>;
+  /** Plain environment variables (never secrets), the same for every target; per-target values go in the target's parameters (PARAM_<name>). @default - none */
+  readonly environment?: Record<string, string>;
   /** Timeout of one target's deployment, at most the action role's 1-hour session. @default Duration.minutes(60) */
   readonly timeout?: Duration;
   /** Parameters every target must set. @default - none */
@@ -349,8 +408,11 @@ class CodeBuildDeployment implements IDeploymentKind {
   }
 
   public problems(property: string): Problem[] {
-    return minutesProblems(`${property}.timeout`, this.props.timeout, 5, 60,
-      "the commands run on the target action role's credentials, whose session lasts at most 1 hour");
+    return [
+      ...minutesProblems(`${property}.timeout`, this.props.timeout, 5, 60,
+        "the commands run on the target action role's credentials, whose session lasts at most 1 hour"),
+      ...buildVariableProblems(property, this.props, [CODEBUILD_RESERVED, DEPLOY_PROJECT_RESERVED]),
+    ];
   }
 
   public bind(scope: Construct, options: DeploymentKindBindOptions): void {
@@ -361,10 +423,13 @@ class CodeBuildDeployment implements IDeploymentKind {
       buildImage: this.props.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
       computeType: this.props.computeType ?? codebuild.ComputeType.SMALL,
       timeout: this.props.timeout ?? Duration.minutes(60),
+      privileged: this.props.privileged ?? false,
+      environmentVariables: renderBuildVariables(this.props),
       buildSpec: codebuild.BuildSpec.fromObject({
         version: '0.2',
         env: { shell: 'bash' },
         phases: {
+          ...(this.props.installCommands?.length ? { install: { commands: this.props.installCommands } } : {}),
           pre_build: {
             commands: [
               'set -euo pipefail',

@@ -404,6 +404,9 @@ export class AccessModel {
     if (service === 'dynamodb') {
       return this.dynamoDbSide(request, path);
     }
+    if (service === 'secretsmanager') {
+      return this.secretSide(request, account, region, path);
+    }
     if (service === 'lambda') {
       return this.lambdaSide(request, account, region, path);
     }
@@ -459,6 +462,24 @@ export class AccessModel {
     const unmodelled = this.assembly.unmodelledResourcePolicies.filter((p) => p.service === 'ssm' && p.account === account);
     if (unmodelled.length > 0) {
       throw new Error(`${describe(request)}: account ${account} declares SSM resource policies the model does not evaluate `
+        + `(${unmodelled.map((p) => `${p.source.stackName}/${p.source.logicalId}`).join(', ')}); extend access-model.ts`);
+    }
+    return { account, region: region || undefined };
+  }
+
+  /**
+   * Secrets carry a resource policy only when one is attached
+   * (AWS::SecretsManager::ResourcePolicy); without one in the account, the
+   * identity side decides for principals of the same account.
+   * https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access.html
+   */
+  private secretSide(request: AccessRequest, account: string, region: string, path: string): ResourceSide {
+    if (!path.startsWith('secret:') || !/^\d{12}$/.test(account)) {
+      throw new Error(`${describe(request)}: only secrets of an account are modelled`);
+    }
+    const unmodelled = this.assembly.unmodelledResourcePolicies.filter((p) => p.service === 'secretsmanager' && p.account === account);
+    if (unmodelled.length > 0) {
+      throw new Error(`${describe(request)}: account ${account} declares secret resource policies the model does not evaluate `
         + `(${unmodelled.map((p) => `${p.source.stackName}/${p.source.logicalId}`).join(', ')}); extend access-model.ts`);
     }
     return { account, region: region || undefined };

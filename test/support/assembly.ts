@@ -114,6 +114,7 @@ export interface LoadedAssembly {
 /** Resource types that attach a resource policy the access model does not evaluate, by service. */
 const UNMODELLED_RESOURCE_POLICY_TYPES: Record<string, string> = {
   'AWS::SSM::ResourcePolicy': 'ssm',
+  'AWS::SecretsManager::ResourcePolicy': 'secretsmanager',
   // A function's resource policy is the sum of its AWS::Lambda::Permission statements.
   'AWS::Lambda::Permission': 'lambda',
 };

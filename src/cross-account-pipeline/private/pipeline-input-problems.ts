@@ -4,9 +4,10 @@
  * stack), no constructs.
  */
 import { Duration, Token } from 'aws-cdk-lib';
+import { buildOptionsProblems } from './build-options-problems';
 import { LabelledTarget, notificationTargetProblems } from './chain-notifications';
 import { contractProblems } from '../../shared/contract-problems';
-import { Problem } from '../../shared/validation';
+import { describeProblem, Problem } from '../../shared/validation';
 import { CrossAccountPipelineProps, PipelineStageOptions } from '../cross-account-pipeline-props';
 import { deploymentKindProblems, IDeploymentKind, PipelineTarget } from '../deployment-kind';
 import { DEFAULT_LIMITS, isWholeIn, PlanLimits, planProblems, PlanStageInput, QUOTA_CEILING } from '../rollout-plan';
@@ -102,6 +103,7 @@ export function pipelineInputProblems(props: CrossAccountPipelineProps, context:
     ...props.source._problems('source'),
     ...planProblems(planInput(props.stages), context.limits, { build: props.buildOptions !== undefined }),
     ...notificationTargetProblems([], context.notificationTargets),
+    ...(props.buildOptions ? buildOptionsProblems(props.buildOptions) : []),
   ];
   const name = props.pipelineName;
   if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9.@_-]{1,90}$/.test(name)) {
@@ -120,6 +122,7 @@ export function pipelineInputProblems(props: CrossAccountPipelineProps, context:
       fix: 'give the tooling stack an env with account and region',
     });
   }
+  const toldKindProblems = new Set<string>();
   props.stages.forEach((stage, i) => {
     const kind = context.stageKinds.get(stage.name);
     if (!kind) {
@@ -131,8 +134,14 @@ export function pipelineInputProblems(props: CrossAccountPipelineProps, context:
       });
       return;
     }
-    problems.push(...deploymentKindProblems(kind, props.contract, stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind',
-      stage.targets, `stages[${i}].targets`));
+    // The pipeline's kind serves many stages: a problem of the kind itself is told once.
+    const kindProblems = deploymentKindProblems(kind, props.contract, stage.deploymentKind ? `stages[${i}].deploymentKind` : 'deploymentKind',
+      stage.targets, `stages[${i}].targets`);
+    for (const problem of kindProblems) {
+      const line = describeProblem(problem);
+      if (!toldKindProblems.has(line)) problems.push(problem);
+      toldKindProblems.add(line);
+    }
     stage.targets.forEach((target, j) => {
       for (const required of kind.requiredParameters) {
         if (target.parameters?.[required] === undefined) {

@@ -11,10 +11,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { artifactFolder, buildFolderProblems, neighbourFolderMessages, NeighbourPipeline, unknownNameProblem } from './artifact-folder';
 import { grantArtifactFolders } from './artifact-folder-grants';
+import { renderBuildVariables } from './build-variables';
 import { packageVariables } from './package-variables';
 import { IArtifactStore } from '../../artifact-store/artifact-store';
 import { HANDOFF_FOLDER } from '../../artifact-store/private/handoff-folder';
-import { CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
+import { addNagSuppressions, CODEBUILD_OWN_LOGS_AND_REPORTS, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
 import { throwIfProblems } from '../../shared/validation';
 import { PipelineBuildOptions, PipelineStageOptions, PipelineStep } from '../cross-account-pipeline-props';
 
@@ -42,7 +43,8 @@ export function createBuildProject(
   const reportGroup = build.testReportFiles?.length ? new codebuild.ReportGroup(scope, 'TestReports', {
     type: codebuild.ReportGroupType.TEST,
   }) : undefined;
-  const buildSpec = build.buildSpec ?? codebuild.BuildSpec.fromObject({
+  const fromFile = build.buildSpecFile !== undefined ? codebuild.BuildSpec.fromSourceFilename(build.buildSpecFile) : undefined;
+  const buildSpec = build.buildSpec ?? fromFile ?? codebuild.BuildSpec.fromObject({
     version: '0.2',
     phases: {
       ...(build.installCommands?.length ? { install: { commands: build.installCommands } } : {}),
@@ -53,14 +55,10 @@ export function createBuildProject(
       reports: { [reportGroup.reportGroupArn]: { 'files': build.testReportFiles, 'file-format': 'JUNITXML' } },
     } : {}),
   });
-  const variables = (values: Record<string, string> | undefined, type: codebuild.BuildEnvironmentVariableType) =>
-    Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, { value, type }]));
   const environmentVariables: Record<string, codebuild.BuildEnvironmentVariable> = {
     // Where `sam package` / `aws cloudformation package` may upload code (the user's own variables win).
     ...packageVariables(context.artifactStore, context.pipelineNames[0]),
-    ...variables(build.environment, codebuild.BuildEnvironmentVariableType.PLAINTEXT),
-    ...variables(build.secrets, codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER),
-    ...variables(build.parameters, codebuild.BuildEnvironmentVariableType.PARAMETER_STORE),
+    ...renderBuildVariables(build),
   };
   const project = new codebuild.PipelineProject(scope, 'Build', {
     description: 'Builds and tests the release that every target receives',
@@ -69,12 +67,14 @@ export function createBuildProject(
     environment: {
       buildImage: build.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
       computeType: build.computeType ?? codebuild.ComputeType.SMALL,
+      privileged: build.privileged ?? false,
     },
     environmentVariables,
     timeout: build.timeout ?? Duration.minutes(60),
     cache: build.localCache === false ? undefined : codebuild.Cache.local(codebuild.LocalCacheMode.SOURCE, codebuild.LocalCacheMode.DOCKER_LAYER),
   });
   reportGroup?.grantWrite(project);
+  if (build.privileged) suppressPrivilegedMode(project, 'The user turned on privileged mode (buildOptions.privileged) for builds that run Docker; the build role stays limited to its own artifact folder, secrets and parameters.');
   // The build runs repository code: it writes only its own pipeline's folder,
   // never a handoff (the bucket policy keeps those for pipeline roles) nor
   // another pipeline's artifacts, and lists nothing.
@@ -121,6 +121,11 @@ export function createVerifyProjects(
     if (steps.length > 0) verifySteps.set(stage.name, steps);
   });
   return verifySteps;
+}
+
+/** AwsSolutions-CB3 on a project whose privileged mode the user asked for, with the reason they have it. */
+export function suppressPrivilegedMode(project: codebuild.PipelineProject, reason: string): void {
+  addNagSuppressions(project, [{ id: 'AwsSolutions-CB3', reason }]);
 }
 
 /** CodeBuild generates wildcard grants for a project's own logs, reports and key. */
