@@ -35,6 +35,7 @@ export type {
 } from './cross-account-pipeline/deployment-kind';
 export { StackSetAutoDeployment, StackSetPermissionModel } from './cross-account-pipeline/stack-set-deployment';
 export type { StackSetDeploymentProps } from './cross-account-pipeline/stack-set-deployment';
+export type { CodeDeployServerDeploymentProps } from './cross-account-pipeline/codedeploy-server-deployment';
 export type { FleetRolloutHandoff } from './cross-account-pipeline/fleet-handoff';
 export { PipelineSource } from './cross-account-pipeline/pipeline-source';
 export type { CodeCommitSourceProps, ConnectionSourceProps, S3SourceProps } from './cross-account-pipeline/pipeline-source';

@@ -29,7 +29,7 @@ const PUBLIC_API: Record<string, string[]> = {
   ],
   'cross-account-pipeline': [
     'ActionFailedEventOptions', 'ApprovalOptions', 'CloudFormationDeploymentProps', 'CodeBuildDeploymentProps',
-    'CodeCommitSourceProps', 'ConnectionSourceProps', 'CrossAccountPipeline', 'CrossAccountPipelineProps',
+    'CodeCommitSourceProps', 'CodeDeployServerDeploymentProps', 'ConnectionSourceProps', 'CrossAccountPipeline', 'CrossAccountPipelineProps',
     'DeploymentAction', 'DeploymentActionContext', 'DeploymentKind', 'DeploymentKindBindOptions',
     'EcsServiceDeploymentProps', 'FleetRolloutHandoff', 'IDeploymentKind', 'PipelineBuildOptions', 'PipelineFailedAlarmOptions',
     'PipelineLimits', 'PipelineSource', 'PipelineStageOptions', 'PipelineStep', 'PipelineTarget', 'S3SourceProps',
@@ -57,6 +57,7 @@ const INTERNALS = [
   'renderS3Source', 'pipelineArnOf', 'RenderedSource', 'SOURCE_ARTIFACT', 'SOURCE_ACTION_NAME',
   'deploymentKindProblems', 'DEFAULT_MAX_CONCURRENCY', 'stateMachineNames', 'registryAccount',
   'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'LOCK_ITEM_ID', 'RELEASE_ITEM_ID', 'ringFileKey', 'FLEET_METRIC_NAMESPACE', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
+  'CodeDeployServerDeployment', 'codeDeployNameProblems',
 ];
 
 interface ExportedName {

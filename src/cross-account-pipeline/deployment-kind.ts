@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { CodeDeployServerDeployment, CodeDeployServerDeploymentProps } from './codedeploy-server-deployment';
 import { CodeBuildDeployers } from './private/codebuild-deployers';
 import { StackSetDeployment, StackSetDeploymentProps } from './stack-set-deployment';
 import { IArtifactStore } from '../artifact-store/artifact-store';
@@ -199,6 +200,19 @@ export class DeploymentKind {
     return new StackSetDeployment(props);
   }
 
+  /**
+   * In-place CodeDeploy deployment (EC2/on-premises compute platform) of the
+   * build output to an application's deployment group in each target, as the
+   * target's action role, in the target's region (CodePipeline's `CodeDeploy`
+   * action). The targets' TenantDeploymentRole must allow it
+   * (`codeDeployServerDeployments`), and their instances' role must carry the
+   * contract's name (`DeploymentContract.codeDeployInstanceRoleName`): the
+   * CodeDeploy agent downloads the revision from the artifact store with it.
+   */
+  public static codeDeployServer(props: CodeDeployServerDeploymentProps): IDeploymentKind {
+    return new CodeDeployServerDeployment(props);
+  }
+
   private constructor() {}
 }
 
@@ -208,6 +222,7 @@ export function deploymentKindProblems(kind: IDeploymentKind, contract: Deployme
   if (kind instanceof CodeBuildDeployment) return kind.problems(property);
   if (kind instanceof EcsServiceDeployment) return kind.problems(property);
   if (kind instanceof StackSetDeployment) return kind.problems(contract, property);
+  if (kind instanceof CodeDeployServerDeployment) return kind.problems(contract, property);
   return [];
 }
 
