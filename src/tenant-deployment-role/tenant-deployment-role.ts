@@ -2,6 +2,7 @@ import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GitHubOidcTrust, gitHubTrustProblems, gitHubTrustStatement } from './github-oidc-trust';
+import { grantCodeDeployServerDeployments } from './private/codedeploy-server-deployments';
 import { grantStackSetAdministration } from './private/stack-set-administration';
 import { StackSetPermissionModel } from '../cross-account-pipeline/stack-set-deployment';
 import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
@@ -166,6 +167,22 @@ export interface TenantDeploymentRoleProps {
   readonly stackSetAdministration?: StackSetAdministrationPermissions;
 
   /**
+   * Let the action role deploy in place with CodeDeploy (EC2/on-premises) to
+   * this account's applications and deployment groups whose names start with
+   * the contract's stack name prefix (for the pipeline's
+   * `DeploymentKind.codeDeployServer`): register revisions, create and follow
+   * deployments, read the deployment configurations (the predefined
+   * `CodeDeployDefault.*` ones and those named with the prefix). No role to
+   * pass: CodeDeploy uses the deployment group's own service role.
+   *
+   * The instances download the revision from the artifact store with their
+   * own role, which must be named `contract.codeDeployInstanceRoleName`.
+   *
+   * @default false
+   */
+  readonly codeDeployServerDeployments?: boolean;
+
+  /**
    * Maximum session duration of the action role.
    *
    * @default Duration.hours(1)
@@ -328,6 +345,7 @@ export class TenantDeploymentRole extends Construct {
     if (props.ecsServiceDeployments) this.grantEcsServiceDeployments(props.ecsServiceDeployments);
     if (props.blueGreenEfsReleases) this.grantReleaseInboxWrites();
     if (props.stackSetAdministration) grantStackSetAdministration(this.actionRole, contract, props.stackSetAdministration);
+    if (props.codeDeployServerDeployments) grantCodeDeployServerDeployments(this.actionRole, contract);
 
     this.suppressExpectedNagFindings();
     guardPolicySizes(this, {
