@@ -14,8 +14,8 @@
  */
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DeploymentContract, TenantDeploymentRole, TenantDeploymentRoleProps } from '../src';
-import { AccessModel, ModelRole } from './support/access-model';
+import { ArtifactStore, DeploymentContract, TenantDeploymentRole, TenantDeploymentRoleProps } from '../src';
+import { AccessModel, AccessModelOptions, ModelRole } from './support/access-model';
 import {
   CODEDEPLOY_APPLICATION_ACTIONS, CODEDEPLOY_DEPLOYMENT_CONFIG_ACTIONS, CODEDEPLOY_DEPLOYMENT_GROUP_ACTIONS,
 } from '../src/tenant-deployment-role/private/codedeploy-server-deployments';
@@ -23,7 +23,11 @@ import {
 const TOOLING = '111111111111';
 const TENANT = '222222222222';
 const OUTSIDER = '999999999999';
+const ORG = 'o-abcdefghij';
+const REGION = 'eu-west-1';
 const ACTION_ROLE = 'cdkx-main-deploy-action';
+const INSTANCE_ROLE = 'cdkx-main-codedeploy-instance';
+const VIA_S3 = { 'kms:ViaService': `s3.${REGION}.amazonaws.com` };
 const codedeploy = (resource: string, account = TENANT) => `arn:aws:codedeploy:eu-west-1:${account}:${resource}`;
 
 function tenantModel(extra: Partial<TenantDeploymentRoleProps>): { model: AccessModel; action: ModelRole } {
@@ -101,4 +105,55 @@ test('cdk-nag AwsSolutions: no unsuppressed finding with codeDeployServerDeploym
   const findings = app.synth().getStackByName('Tenant').messages
     .filter((m) => /AwsSolutions-/.test(String(m.entry.data)) && m.level === 'error');
   expect(findings.map((m) => String(m.entry.data))).toEqual([]);
+});
+
+interface StoreMode { readonly name: string; readonly organizationId?: string; readonly options: AccessModelOptions }
+
+const STORE_MODES: StoreMode[] = [
+  { name: 'organization mode', organizationId: ORG, options: { organizations: [{ id: ORG, accounts: [TOOLING, TENANT] }] } },
+  { name: 'account-list mode', options: {} },
+];
+
+describe.each(STORE_MODES)('the artifact store and the CodeDeploy instance role ($name)', (mode) => {
+  const app = new App();
+  const stack = new Stack(app, 'Tooling', { env: { account: TOOLING, region: REGION } });
+  new ArtifactStore(stack, 'Store', {
+    contract: new DeploymentContract({ toolingAccount: TOOLING, organizationId: mode.organizationId }),
+    readerAccounts: mode.organizationId ? undefined : [TENANT],
+  });
+  const model = AccessModel.fromAssembly(app.synth(), mode.options);
+  const bucket = model.bucket(TOOLING, `cdkx-main-artifacts-${TOOLING}-${REGION}`);
+  const key = model.key(TOOLING, 'alias/cdkx-main-artifacts');
+  const revision = `${bucket.arn}/main-web-release/BuildOutpu/abc123`;
+  // The instance role's own policy allows whatever is asked, so the store's policies decide.
+  const instance = model.externalRole(`arn:aws:iam::${TENANT}:role/${INSTANCE_ROLE}`, { identity: 'allow-all-tested' });
+
+  test('the instance role of a reader account may download the revision (s3:GetObject, s3:GetObjectVersion) and decrypt it through S3', async () => {
+    await model.expectDecision({ principal: instance, action: 's3:GetObject', resource: revision }, 'Allowed');
+    await model.expectDecision({ principal: instance, action: 's3:GetObjectVersion', resource: revision }, 'Allowed');
+    await model.expectDecision({ principal: instance, action: 'kms:Decrypt', resource: key.arn, context: VIA_S3 }, 'Allowed');
+  });
+
+  test('the instance role may not write artifacts or encrypt with the key (control: it may read)', async () => {
+    await model.expectDecision({ principal: instance, action: 's3:GetObject', resource: revision }, 'Allowed');
+    await model.expectDecision({ principal: instance, action: 's3:PutObject', resource: revision }, 'ImplicitlyDenied');
+    await model.expectDecision({ principal: instance, action: 's3:DeleteObject', resource: revision }, 'ImplicitlyDenied');
+    await model.expectDecision({ principal: instance, action: 'kms:GenerateDataKey', resource: key.arn, context: VIA_S3 }, 'ImplicitlyDenied');
+  });
+
+  test('the instance role may not decrypt outside S3 (control: through S3)', async () => {
+    await model.expectDecision({ principal: instance, action: 'kms:Decrypt', resource: key.arn }, 'ImplicitlyDenied');
+    await model.expectDecision({ principal: instance, action: 'kms:Decrypt', resource: key.arn, context: VIA_S3 }, 'Allowed');
+  });
+
+  test('another role of the same account, or the instance role name in another account, may not read', async () => {
+    const other = model.externalRole(`arn:aws:iam::${TENANT}:role/web-instance`, { identity: 'allow-all-tested' });
+    const pathed = model.externalRole(`arn:aws:iam::${TENANT}:role/team/${INSTANCE_ROLE}`, { identity: 'allow-all-tested' });
+    const outsider = model.externalRole(`arn:aws:iam::${OUTSIDER}:role/${INSTANCE_ROLE}`, { identity: 'allow-all-tested' });
+    for (const principal of [other, pathed, outsider]) {
+      await model.expectDecision({ principal, action: 's3:GetObject', resource: revision }, 'ImplicitlyDenied');
+      await model.expectDecision({ principal, action: 'kms:Decrypt', resource: key.arn, context: VIA_S3 }, 'ImplicitlyDenied');
+    }
+    await model.expectDecision({ principal: instance, action: 's3:GetObject', resource: revision }, 'Allowed');
+  });
 });
