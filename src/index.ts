@@ -55,6 +55,10 @@ export type {
   BlueGreenEfsDeployProps, BlueGreenHookCommands, ContentBuildOptions, SharedDirectoryOptions,
 } from './blue-green-efs-deploy/blue-green-efs-deploy-props';
 
+// codedeploy-server-target/: the target side of DeploymentKind.codeDeployServer.
+export { CodeDeployServerGroup } from './codedeploy-server-target/codedeploy-server-group';
+export type { CodeDeployServerGroupProps } from './codedeploy-server-target/codedeploy-server-group';
+
 // fleet-rollout/: tenants as data, releases rolled out in rings.
 export { TenantRegistry } from './fleet-rollout/tenant-registry';
 export type { ITenantRegistry, TenantRegistryAttributes, TenantRegistryProps } from './fleet-rollout/tenant-registry';

@@ -44,6 +44,9 @@ const PUBLIC_API: Record<string, string[]> = {
     'BlueGreenEfsDeploy', 'BlueGreenEfsDeployProps', 'BlueGreenHookCommands', 'ContentBuildOptions',
     'SharedDirectoryOptions',
   ],
+  'codedeploy-server-target': [
+    'CodeDeployServerGroup', 'CodeDeployServerGroupProps',
+  ],
   'fleet-rollout': [
     'FailureTolerance', 'FleetMetricOptions', 'FleetRing', 'FleetRingKind', 'FleetRingOptions', 'FleetRollout',
     'FleetRolloutProps', 'ITenantRegistry', 'TenantRegistry', 'TenantRegistryAttributes', 'TenantRegistryProps',
@@ -57,7 +60,7 @@ const INTERNALS = [
   'renderS3Source', 'pipelineArnOf', 'RenderedSource', 'SOURCE_ARTIFACT', 'SOURCE_ACTION_NAME',
   'deploymentKindProblems', 'DEFAULT_MAX_CONCURRENCY', 'stateMachineNames', 'registryAccount',
   'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'LOCK_ITEM_ID', 'RELEASE_ITEM_ID', 'ringFileKey', 'FLEET_METRIC_NAMESPACE', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
-  'CodeDeployServerDeployment', 'codeDeployNameProblems',
+  'CodeDeployServerDeployment', 'codeDeployNameProblems', 'codeDeployAgentInstallCommands',
 ];
 
 interface ExportedName {
