@@ -7,6 +7,7 @@ import { App, AppProps, Stack } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { buildArtifactStoreIntegApp } from '../../integ/integ.artifact-store';
 import { buildBlueGreenEfsDeployIntegApp } from '../../integ/integ.blue-green-efs-deploy';
+import { buildCodeDeployServerIntegApp } from '../../integ/integ.codedeploy-server';
 import { buildCrossAccountPipelineIntegApp } from '../../integ/integ.cross-account-pipeline';
 import { buildFargateSpotRunnerIntegApp } from '../../integ/integ.fargate-spot-runner';
 import { buildFleetRolloutIntegApp } from '../../integ/integ.fleet-rollout';
@@ -20,6 +21,7 @@ export type IntegAppBuilder = (app: App) => { app: App; stacks: Stack[] };
 export const INTEG_APPS: ReadonlyArray<[string, IntegAppBuilder]> = [
   ['artifact-store', buildArtifactStoreIntegApp],
   ['blue-green-efs-deploy', buildBlueGreenEfsDeployIntegApp],
+  ['codedeploy-server', buildCodeDeployServerIntegApp],
   ['cross-account-pipeline', buildCrossAccountPipelineIntegApp],
   ['fargate-spot-runner', buildFargateSpotRunnerIntegApp],
   ['fleet-rollout', buildFleetRolloutIntegApp],
