@@ -42,6 +42,7 @@ export { StackSetAutoDeployment, StackSetPermissionModel } from './cross-account
 export type { StackSetDeploymentProps } from './cross-account-pipeline/stack-set-deployment';
 export { LambdaDeployStrategy } from './cross-account-pipeline/lambda-deploy-strategy';
 export type { LambdaTrafficShiftProps } from './cross-account-pipeline/lambda-traffic-shift';
+export type { CodeDeployServerDeploymentProps } from './cross-account-pipeline/codedeploy-server-deployment';
 export type { FleetRolloutHandoff } from './cross-account-pipeline/fleet-handoff';
 export type { AssetPublishingOptions } from './cross-account-pipeline/asset-publishing';
 export { PipelineSource } from './cross-account-pipeline/pipeline-source';
@@ -63,6 +64,10 @@ export { BlueGreenEfsDeploy } from './blue-green-efs-deploy/blue-green-efs-deplo
 export type {
   BlueGreenEfsDeployProps, BlueGreenHookCommands, ContentBuildOptions, SharedDirectoryOptions,
 } from './blue-green-efs-deploy/blue-green-efs-deploy-props';
+
+// codedeploy-server-target/: the target side of DeploymentKind.codeDeployServer.
+export { CodeDeployServerGroup } from './codedeploy-server-target/codedeploy-server-group';
+export type { CodeDeployServerGroupProps } from './codedeploy-server-target/codedeploy-server-group';
 
 // fleet-rollout/: tenants as data, releases rolled out in rings.
 export { TenantRegistry } from './fleet-rollout/tenant-registry';

@@ -32,8 +32,8 @@ const PUBLIC_API: Record<string, string[]> = {
   ],
   'cross-account-pipeline': [
     'ActionFailedEventOptions', 'ApprovalOptions', 'AssetPublishingOptions', 'CloudFormationDeploymentProps', 'CloudFormationTransform',
-    'CodeBuildDeploymentProps',
-    'CodeCommitSourceProps', 'ConnectionSourceProps', 'CrossAccountPipeline', 'CrossAccountPipelineProps',
+    'CodeBuildDeploymentProps', 'CodeCommitSourceProps', 'CodeDeployServerDeploymentProps', 'ConnectionSourceProps',
+    'CrossAccountPipeline', 'CrossAccountPipelineProps',
     'DeploymentAction', 'DeploymentActionContext', 'DeploymentKind', 'DeploymentKindBindOptions',
     'EcsServiceDeploymentProps', 'FleetRolloutHandoff', 'IDeploymentKind', 'LambdaDeployStrategy', 'LambdaTrafficShiftProps',
     'PipelineBuildOptions', 'PipelineFailedAlarmOptions',
@@ -48,6 +48,9 @@ const PUBLIC_API: Record<string, string[]> = {
   'blue-green-efs-deploy': [
     'BlueGreenEfsDeploy', 'BlueGreenEfsDeployProps', 'BlueGreenHookCommands', 'ContentBuildOptions',
     'SharedDirectoryOptions',
+  ],
+  'codedeploy-server-target': [
+    'CodeDeployServerGroup', 'CodeDeployServerGroupProps',
   ],
   'fleet-rollout': [
     'FailureTolerance', 'FleetMetricOptions', 'FleetRing', 'FleetRingKind', 'FleetRingOptions', 'FleetRollout',
@@ -66,6 +69,7 @@ const INTERNALS = [
   'deploymentKindProblems', 'DEFAULT_MAX_CONCURRENCY', 'stateMachineNames', 'registryAccount',
   'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'LOCK_ITEM_ID', 'RELEASE_ITEM_ID', 'ringFileKey', 'FLEET_METRIC_NAMESPACE', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
   'AssetPublishingStage', 'assetPublishingProblems', 'DEFAULT_CDK_ASSETS_VERSION', 'publishCommands',
+  'CodeDeployServerDeployment', 'codeDeployNameProblems', 'codeDeployAgentInstallCommands',
 ];
 
 interface ExportedName {

@@ -125,7 +125,9 @@ const ACCESS_LOG_PREFIX = 'artifact-bucket/';
  * (`*` narrowed by `aws:PrincipalOrgID` / `aws:PrincipalOrgPaths`) or the
  * reader accounts (named as principals in the bucket policy, so that S3 Block
  * Public Access does not count it as public; `aws:PrincipalAccount` in the key
- * policy), narrowed by `aws:PrincipalArn` to the contract's role names. Tenant
+ * policy), narrowed by `aws:PrincipalArn` to the contract's role names (the
+ * tenant action and execution roles, and the instance role of CodeDeploy
+ * in-place targets, which download revisions themselves). Tenant
  * roles need not exist when the store deploys, and the policies do not grow
  * with an organization (15 bytes per account without one).
  *
@@ -291,9 +293,17 @@ export class ArtifactStore extends ArtifactStoreBase {
     return statement;
   }
 
-  /** The contract's tenant roles in any account; the account is narrowed elsewhere. */
+  /**
+   * The contract's tenant roles in any account; the account is narrowed
+   * elsewhere. Besides the action and execution roles, the instance role of
+   * CodeDeploy in-place targets: the CodeDeploy agent downloads the revision
+   * from this store with the instance's credentials, so the bucket and the key
+   * must admit that role in the target account.
+   * https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html
+   */
   private tenantRoleArnPatterns(): string[] {
-    return [this.contract.actionRoleName, this.contract.executionRoleName].map((name) => `arn:${Aws.PARTITION}:iam::*:role/${name}`);
+    return [this.contract.actionRoleName, this.contract.executionRoleName, this.contract.codeDeployInstanceRoleName]
+      .map((name) => `arn:${Aws.PARTITION}:iam::*:role/${name}`);
   }
 
   /** Uploads that name a key must name this one; uploads without one get it by default. */

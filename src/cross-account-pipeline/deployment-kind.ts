@@ -7,6 +7,7 @@ import { LambdaTrafficShift, LambdaTrafficShiftProps } from './lambda-traffic-sh
 import { buildVariableProblems, CODEBUILD_RESERVED, renderBuildVariables } from './private/build-variables';
 import { CodeBuildDeployers, DEPLOY_PROJECT_RESERVED } from './private/codebuild-deployers';
 import { ReleaseParameter, releaseParameterProblems } from './release-parameter';
+import { CodeDeployServerDeployment, CodeDeployServerDeploymentProps } from './codedeploy-server-deployment';
 import { StackSetDeployment, StackSetDeploymentProps } from './stack-set-deployment';
 import { IArtifactStore } from '../artifact-store/artifact-store';
 import { DeploymentContract } from '../shared/deployment-contract';
@@ -294,6 +295,19 @@ export class DeploymentKind {
     return new LambdaTrafficShift(props);
   }
 
+  /**
+   * In-place CodeDeploy deployment (EC2/on-premises compute platform) of the
+   * build output to an application's deployment group in each target, as the
+   * target's action role, in the target's region (CodePipeline's `CodeDeploy`
+   * action). The targets' TenantDeploymentRole must allow it
+   * (`codeDeployServerDeployments`), and their instances' role must carry the
+   * contract's name (`DeploymentContract.codeDeployInstanceRoleName`): the
+   * CodeDeploy agent downloads the revision from the artifact store with it.
+   */
+  public static codeDeployServer(props: CodeDeployServerDeploymentProps): IDeploymentKind {
+    return new CodeDeployServerDeployment(props);
+  }
+
   private constructor() {}
 }
 
@@ -306,6 +320,7 @@ export function deploymentKindProblems(
   if (kind instanceof EcsServiceDeployment) return kind.problems(property);
   if (kind instanceof StackSetDeployment) return kind.problems(contract, property);
   if (kind instanceof LambdaTrafficShift) return kind.problems(contract, property);
+  if (kind instanceof CodeDeployServerDeployment) return kind.problems(contract, property);
   return [];
 }
 

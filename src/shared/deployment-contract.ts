@@ -82,6 +82,14 @@ export class DeploymentContract {
   /** Name of the role in each target account that CloudFormation assumes. */
   public readonly executionRoleName: string;
   /**
+   * Name of the instance role of the EC2 (or on-premises) instances that
+   * `DeploymentKind.codeDeployServer` deploys to: the CodeDeploy agent
+   * downloads the revision from the artifact store with its credentials, and
+   * the store lets roles of this name (in the accounts it admits) read and
+   * decrypt artifacts, as it does the action and execution roles.
+   */
+  public readonly codeDeployInstanceRoleName: string;
+  /**
    * IAM path of the tooling-account roles allowed into every target (the
    * pipeline roles); deployers of one target account have {@link deployerRolePath}.
    */
@@ -97,6 +105,7 @@ export class DeploymentContract {
     this.stackNamePrefix = props.stackNamePrefix ?? naming.defaultStackNamePrefix(this.qualifier);
     this.actionRoleName = naming.actionRoleName(this.qualifier);
     this.executionRoleName = naming.executionRoleName(this.qualifier);
+    this.codeDeployInstanceRoleName = naming.codeDeployInstanceRoleName(this.qualifier);
     this.pipelineRolePath = naming.pipelineRolePath(this.qualifier);
     this.artifactKeyAliasName = naming.artifactKeyAliasName(this.qualifier);
   }

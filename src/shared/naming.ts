@@ -25,6 +25,15 @@ export function executionRoleName(qualifier: string): string {
   return `${NAME_PREFIX}-${qualifier}-cfn-exec`;
 }
 
+/**
+ * Role of the EC2 or on-premises instances a CodeDeploy in-place deployment
+ * reaches: their CodeDeploy agent downloads the revision from the artifact
+ * store with its credentials, so the store admits this name.
+ */
+export function codeDeployInstanceRoleName(qualifier: string): string {
+  return `${NAME_PREFIX}-${qualifier}-codedeploy-instance`;
+}
+
 /** IAM path of every tooling-account role allowed to assume the tenant action roles. */
 export function pipelineRolePath(qualifier: string): string {
   return `/${NAME_PREFIX}-${qualifier}/`;

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GitHubOidcTrust, gitHubTrustProblems, gitHubTrustStatement } from './github-oidc-trust';
 import { grantLambdaDeployments } from './private/lambda-deployments';
+import { grantCodeDeployServerDeployments } from './private/codedeploy-server-deployments';
 import { grantStackSetAdministration } from './private/stack-set-administration';
 import { transformChangeSetStatement } from './private/transform-permissions';
 import { CloudFormationTransform, transformProblems } from '../cross-account-pipeline/cloudformation-transform';
@@ -190,6 +191,22 @@ export interface TenantDeploymentRoleProps {
   readonly allowedTransforms?: CloudFormationTransform[];
 
   /**
+   * Let the action role deploy in place with CodeDeploy (EC2/on-premises) to
+   * this account's applications and deployment groups whose names start with
+   * the contract's stack name prefix (for the pipeline's
+   * `DeploymentKind.codeDeployServer`): register revisions, create and follow
+   * deployments, read the deployment configurations (the predefined
+   * `CodeDeployDefault.*` ones and those named with the prefix). No role to
+   * pass: CodeDeploy uses the deployment group's own service role.
+   *
+   * The instances download the revision from the artifact store with their
+   * own role, which must be named `contract.codeDeployInstanceRoleName`.
+   *
+   * @default false
+   */
+  readonly codeDeployServerDeployments?: boolean;
+
+  /**
    * Maximum session duration of the action role.
    *
    * @default Duration.hours(1)
@@ -357,6 +374,7 @@ export class TenantDeploymentRole extends Construct {
       const transforms = transformChangeSetStatement(props.allowedTransforms.map((t) => t.name), Aws.PARTITION, Aws.REGION);
       this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ExpandTemplateTransforms', ...transforms }));
     }
+    if (props.codeDeployServerDeployments) grantCodeDeployServerDeployments(this.actionRole, contract);
 
     this.suppressExpectedNagFindings();
     guardPolicySizes(this, {

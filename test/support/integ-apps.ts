@@ -9,6 +9,7 @@ import { buildArtifactStoreIntegApp } from '../../integ/integ.artifact-store';
 import { buildAssetPublishingIntegApp } from '../../integ/integ.asset-publishing';
 import { buildBlueGreenEfsDeployIntegApp } from '../../integ/integ.blue-green-efs-deploy';
 import { buildContainerRegistryIntegApp } from '../../integ/integ.container-registry';
+import { buildCodeDeployServerIntegApp } from '../../integ/integ.codedeploy-server';
 import { buildCrossAccountPipelineIntegApp } from '../../integ/integ.cross-account-pipeline';
 import { buildFargateSpotRunnerIntegApp } from '../../integ/integ.fargate-spot-runner';
 import { buildFleetRolloutIntegApp } from '../../integ/integ.fleet-rollout';
@@ -24,6 +25,7 @@ export const INTEG_APPS: ReadonlyArray<[string, IntegAppBuilder]> = [
   ['asset-publishing', buildAssetPublishingIntegApp],
   ['blue-green-efs-deploy', buildBlueGreenEfsDeployIntegApp],
   ['container-registry', buildContainerRegistryIntegApp],
+  ['codedeploy-server', buildCodeDeployServerIntegApp],
   ['cross-account-pipeline', buildCrossAccountPipelineIntegApp],
   ['fargate-spot-runner', buildFargateSpotRunnerIntegApp],
   ['fleet-rollout', buildFleetRolloutIntegApp],
