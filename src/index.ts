@@ -62,3 +62,10 @@ export type { FleetMetricOptions } from './fleet-rollout/fleet-rollout';
 export type { FleetRolloutProps } from './fleet-rollout/fleet-rollout-props';
 export { FailureTolerance, FleetRing, FleetRingKind } from './fleet-rollout/fleet-ring';
 export type { FleetRingOptions } from './fleet-rollout/fleet-ring';
+
+// pull-request-ci/: builds pull requests, publishes the main branch for a PipelineSource.s3 pipeline.
+export { PullRequestCi } from './pull-request-ci/pull-request-ci';
+export { PullRequestCommentApproval } from './pull-request-ci/pull-request-ci-props';
+export type { PullRequestCiProps } from './pull-request-ci/pull-request-ci-props';
+export { PullRequestRepository } from './pull-request-ci/pull-request-repository';
+export type { GitHubEnterpriseRepositoryProps, HostedRepositoryProps } from './pull-request-ci/pull-request-repository';

@@ -52,13 +52,7 @@ export function createBuildProject(
       reports: { [reportGroup.reportGroupArn]: { 'files': build.testReportFiles, 'file-format': 'JUNITXML' } },
     } : {}),
   });
-  const variables = (values: Record<string, string> | undefined, type: codebuild.BuildEnvironmentVariableType) =>
-    Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, { value, type }]));
-  const environmentVariables: Record<string, codebuild.BuildEnvironmentVariable> = {
-    ...variables(build.environment, codebuild.BuildEnvironmentVariableType.PLAINTEXT),
-    ...variables(build.secrets, codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER),
-    ...variables(build.parameters, codebuild.BuildEnvironmentVariableType.PARAMETER_STORE),
-  };
+  const environmentVariables = buildEnvironmentVariables(build);
   const project = new codebuild.PipelineProject(scope, 'Build', {
     description: 'Builds and tests the release that every target receives',
     buildSpec,
@@ -85,6 +79,27 @@ export function createBuildProject(
     resources: [project.projectArn],
   }));
   return project;
+}
+
+/**
+ * The environment variables of a build: plain ones, and references to Secrets
+ * Manager secrets and SSM parameters that CodeBuild resolves when the build
+ * starts (the project's role is granted reading exactly those). `secretNames`
+ * keeps only the secrets and parameters named (a pull-request build gets the
+ * ones its user chose, and no other); all of them when omitted.
+ */
+export function buildEnvironmentVariables(
+  build: PipelineBuildOptions, secretNames?: readonly string[],
+): Record<string, codebuild.BuildEnvironmentVariable> {
+  const variables = (values: Record<string, string> | undefined, type: codebuild.BuildEnvironmentVariableType) =>
+    Object.fromEntries(Object.entries(values ?? {})
+      .filter(([name]) => type === codebuild.BuildEnvironmentVariableType.PLAINTEXT || !secretNames || secretNames.includes(name))
+      .map(([name, value]) => [name, { value, type }]));
+  return {
+    ...variables(build.environment, codebuild.BuildEnvironmentVariableType.PLAINTEXT),
+    ...variables(build.secrets, codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER),
+    ...variables(build.parameters, codebuild.BuildEnvironmentVariableType.PARAMETER_STORE),
+  };
 }
 
 /**
