@@ -48,6 +48,10 @@ const PUBLIC_API: Record<string, string[]> = {
     'FailureTolerance', 'FleetMetricOptions', 'FleetRing', 'FleetRingKind', 'FleetRingOptions', 'FleetRollout',
     'FleetRolloutProps', 'ITenantRegistry', 'TenantRegistry', 'TenantRegistryAttributes', 'TenantRegistryProps',
   ],
+  'pull-request-ci': [
+    'GitHubEnterpriseRepositoryProps', 'HostedRepositoryProps', 'PullRequestCi', 'PullRequestCiProps',
+    'PullRequestCommentApproval', 'PullRequestRepository',
+  ],
 };
 
 /** Exported by their own files for the constructs and the tests; never by the package. */
@@ -57,6 +61,7 @@ const INTERNALS = [
   'renderS3Source', 'pipelineArnOf', 'RenderedSource', 'SOURCE_ARTIFACT', 'SOURCE_ACTION_NAME',
   'deploymentKindProblems', 'DEFAULT_MAX_CONCURRENCY', 'stateMachineNames', 'registryAccount',
   'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'LOCK_ITEM_ID', 'RELEASE_ITEM_ID', 'ringFileKey', 'FLEET_METRIC_NAMESPACE', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
+  'connectionArnProblems', 'buildEnvironmentVariables', 'pullRequestCiProblems', 'RepositorySourceOptions',
 ];
 
 interface ExportedName {
