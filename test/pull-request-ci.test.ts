@@ -5,6 +5,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PullRequestCi, PullRequestCiProps, PullRequestCommentApproval, PullRequestRepository } from '../src';
 import { synthErrorOf } from './support/synth-error';
@@ -145,7 +146,9 @@ test('GitHub Enterprise Server with a connection: the source authenticates with 
     const project = projectNamed(template, name);
     expect(project.Source).toMatchObject({ Type: 'GITHUB_ENTERPRISE', Location: 'https://git.acme.example/acme/shop.git', Auth: { Type: 'CODECONNECTIONS', Resource: CONNECTION } });
     expect(policyOfRole(template, project.ServiceRole['Fn::GetAtt'][0])).toEqual(expect.arrayContaining([{
-      Sid: 'UseSourceConnection', Effect: 'Allow', Resource: CONNECTION,
+      Sid: 'UseSourceConnection',
+      Effect: 'Allow',
+      Resource: CONNECTION,
       Action: ['codeconnections:GetConnectionToken', 'codeconnections:GetConnection', 'codestar-connections:GetConnectionToken', 'codestar-connections:GetConnection'],
     }]));
   }
@@ -197,7 +200,7 @@ describe('PullRequestCi refuses at synth', () => {
     ['no actor at all', { pullRequestActorIds: [] }, 'pullRequestActorIds = []: an empty list admits no author, so no pull request would ever build'],
     ['an actor id with a space', { pullRequestActorIds: ['12 34'] }, 'pullRequestActorIds[0] = "12 34": not an account id of the source provider'],
     ['a pull-request secret that is not a build secret', { pullRequestSecrets: ['GITHUB_TOKEN'] }, 'pullRequestSecrets[0] = "GITHUB_TOKEN": not a variable of buildOptions.secrets or buildOptions.parameters. Fix: name one of: NPM_TOKEN'],
-    ['a buildspec', { buildOptions: { buildSpec: require('aws-cdk-lib/aws-codebuild').BuildSpec.fromSourceFilename('buildspec.yml') } }, 'buildOptions.buildSpec = "(a buildspec)": the publish step must run after the build commands'],
+    ['a buildspec', { buildOptions: { buildSpec: codebuild.BuildSpec.fromSourceFilename('buildspec.yml') } }, 'buildOptions.buildSpec = "(a buildspec)": the publish step must run after the build commands'],
     ['test report files', { buildOptions: { commands: ['npm test'], testReportFiles: ['reports/*.xml'] } }, 'buildOptions.testReportFiles = ["reports/*.xml"]: a report group would be a place pull requests write to'],
   ] as Array<[string, Partial<PullRequestCiProps>, string]>)('%s', (_name, extra, message) => {
     const error = errorOf(extra);

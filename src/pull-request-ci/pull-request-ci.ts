@@ -5,9 +5,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { PullRequestCiProps, PullRequestCommentApproval } from './pull-request-ci-props';
 import { objectKeyProblems, PUBLISH_BUCKET_VARIABLE, PUBLISH_KEY_VARIABLE, PUBLISH_KMS_KEY_VARIABLE, publishCommands } from './private/publish-step';
 import { actorIdProblems, actorPattern, branchNameProblems, branchRefPattern } from './private/webhook-patterns';
+import { PullRequestCiProps, PullRequestCommentApproval } from './pull-request-ci-props';
 import { PipelineBuildOptions } from '../cross-account-pipeline/cross-account-pipeline-props';
 import { buildEnvironmentVariables } from '../cross-account-pipeline/private/pipeline-projects';
 import { letLogsUseKey, logKeyRegionProblems } from '../fargate-spot-runner/private/log-encryption';
@@ -50,7 +50,9 @@ const PROJECT_NAME_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]{0,199}$/;
  *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
- * import { ArtifactStore, CrossAccountPipeline, DeploymentContract, PipelineSource, PullRequestCi, PullRequestRepository } from 'cdk-cross-account-cicd';
+ * import {
+ *   ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind, PipelineSource, PullRequestCi, PullRequestRepository,
+ * } from 'cdk-cross-account-cicd';
  *
  * const app = new App();
  * const stack = new Stack(app, 'Tooling', { env: { account: '111111111111', region: 'us-east-1' } });
@@ -58,12 +60,13 @@ const PROJECT_NAME_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]{0,199}$/;
  *   repository: PullRequestRepository.gitHub({ owner: 'acme', repo: 'shop' }),
  *   buildOptions: { installCommands: ['npm ci'], commands: ['npm test', 'npx cdk synth --output dist'], outputDirectory: 'dist' },
  * });
- * const contract = new DeploymentContract({ toolingAccount: '111111111111' });
+ * const contract = new DeploymentContract({ toolingAccount: '111111111111', organizationId: 'o-a1b2c3d4e5' });
  * new CrossAccountPipeline(stack, 'Release', {
  *   contract,
  *   artifactStore: new ArtifactStore(stack, 'Store', { contract }),
  *   source: PipelineSource.s3({ bucket: ci.publishBucket, objectKey: ci.publishObjectKey }),
- *   stages: [],
+ *   deploymentKind: DeploymentKind.cloudFormation({ stackName: 'main-shop', templatePath: 'Shop.template.json' }),
+ *   stages: [{ name: 'Dev', targets: [{ id: 'dev', account: '222222222222', region: 'us-east-1' }] }],
  * });
  */
 export class PullRequestCi extends Construct {

@@ -117,7 +117,8 @@ class HostedRepository extends PullRequestRepository {
     const { owner, repo } = this.props;
     if (!Token.isUnresolved(owner) && !NAME_PART.test(owner)) {
       problems.push({
-        property: `${property}.owner`, value: owner,
+        property: `${property}.owner`,
+        value: owner,
         reason: owner.includes('/') ? "the owner alone, without '/' and the repository" : 'not an owner name',
         fix: owner.includes('/') ? `owner: '${owner.split('/')[0]}', repo: '${owner.split('/').slice(1).join('/')}'` : "e.g. 'acme'",
       });
@@ -158,8 +159,11 @@ class GitHubEnterpriseRepository extends PullRequestRepository {
 
   public _source(options: RepositorySourceOptions): codebuild.ISource {
     return codebuild.Source.gitHubEnterprise({
-      httpsCloneUrl: this.props.httpsCloneUrl, webhook: true, webhookFilters: options.filterGroups,
-      reportBuildStatus: true, buildStatusContext: options.statusName,
+      httpsCloneUrl: this.props.httpsCloneUrl,
+      webhook: true,
+      webhookFilters: options.filterGroups,
+      reportBuildStatus: true,
+      buildStatusContext: options.statusName,
     });
   }
 }

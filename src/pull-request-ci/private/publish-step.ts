@@ -15,7 +15,7 @@ const ZIP = '/tmp/cdkx-publish.zip';
 
 /** A POSIX shell word holding `text` literally. */
 function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
+  return `'${text.replace(/'/g, '\'\\\'\'')}'`;
 }
 
 /**
