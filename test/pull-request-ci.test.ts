@@ -3,12 +3,15 @@
  * status they report, what the pull-request project may not do, the warnings,
  * and every bad input refused at synth.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { PullRequestCi, PullRequestCiProps, PullRequestCommentApproval, PullRequestRepository } from '../src';
 import { synthErrorOf } from './support/synth-error';
+import { publishCommands } from '../src/pull-request-ci/private/publish-step';
 
 const CONNECTION = 'arn:aws:codeconnections:us-east-1:111111111111:connection/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9';
 
@@ -182,6 +185,44 @@ describe('pullRequestSecrets', () => {
     const { stack } = build();
     Annotations.fromStack(stack).hasNoWarning('/Tooling/Ci', Match.anyValue());
   });
+});
+
+test('the output directory is quoted for the shell, and an unencrypted bucket gets no KMS header', () => {
+  expect(publishCommands("it's out", false)).toEqual([
+    "cd \"$CODEBUILD_SRC_DIR\" && cd 'it'\\''s out' && rm -f /tmp/cdkx-publish.zip && zip -qr /tmp/cdkx-publish.zip .",
+    'aws s3api put-object --bucket "$CDKX_PUBLISH_BUCKET" --key "$CDKX_PUBLISH_KEY" --body /tmp/cdkx-publish.zip',
+  ]);
+});
+
+test('FORK_PULL_REQUESTS renders as the pull request build policy', () => {
+  const { template } = build({ commentApproval: PullRequestCommentApproval.FORK_PULL_REQUESTS });
+  expect(projectNamed(template, 'shop-ci-pull-requests').Triggers.PullRequestBuildPolicy).toEqual({ RequiresCommentApproval: 'FORK_PULL_REQUESTS' });
+});
+
+test('an imported key: a warning that its policy must let CloudWatch Logs use it for the two log groups', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Tooling', { env: { account: '111111111111', region: 'us-east-1' } });
+  new PullRequestCi(stack, 'Ci', {
+    repository: PullRequestRepository.gitHub({ owner: 'acme', repo: 'shop' }),
+    buildOptions: { commands: ['make'] },
+    projectNamePrefix: 'shop-ci',
+    encryptionKey: kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:us-east-1:111111111111:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9'),
+  });
+  Annotations.fromStack(stack).hasWarning('/Tooling/Ci', Match.stringLikeRegexp('log groups /aws/codebuild/shop-ci-pull-requests, /aws/codebuild/shop-ci-publish'));
+});
+
+test('cdk-nag AwsSolutions: no unsuppressed finding, with a connection and a pull-request secret', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Tooling', { env: { account: '111111111111', region: 'us-east-1' } });
+  new PullRequestCi(stack, 'Ci', {
+    repository: PullRequestRepository.gitHub({ owner: 'acme', repo: 'shop', connectionArn: CONNECTION }),
+    buildOptions: { commands: ['npm test'], secrets: { NPM_TOKEN: 'npm-token' }, parameters: { REGISTRY: '/shop/registry' } },
+    pullRequestSecrets: ['NPM_TOKEN'],
+  });
+  Aspects.of(stack).add(new AwsSolutionsChecks());
+  const findings = app.synth().getStackByName('Tooling').messages
+    .filter((m) => /AwsSolutions-/.test(String(m.entry.data))).map((m) => `${m.id}: ${String(m.entry.data).split('\n')[0]}`);
+  expect(findings).toEqual([]);
 });
 
 describe('PullRequestCi refuses at synth', () => {
