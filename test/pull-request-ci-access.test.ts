@@ -8,7 +8,8 @@
  * and may neither list, read nor delete; it may have S3 encrypt with the key
  * and nothing more of the key. The pull-request role, which runs the code of
  * whoever opened the pull request, may write nothing in the bucket and use
- * the key for nothing. Each denial runs next to an allowed control that
+ * the key for nothing; the created bucket refuses objects from any principal
+ * but the publish role, whatever that principal's own policies allow. Each denial runs next to an allowed control that
  * differs in one respect (the principal, the key, or the context).
  */
 import { App, Stack } from 'aws-cdk-lib';
@@ -66,14 +67,22 @@ describe('the publish role', () => {
   });
 });
 
+test('the created bucket refuses objects from every other principal, even one whose own policy allows them', async () => {
+  const admin = model.externalRole(`arn:aws:iam::${ACCOUNT}:role/admin`);
+  await model.expectDecision({ principal: admin, action: 's3:PutObject', resource: PUBLISHED }, 'ExplicitlyDenied');
+  await model.expectDecision({ principal: { ...pullRequests, identity: 'allow-all-tested' }, action: 's3:PutObject', resource: PUBLISHED }, 'ExplicitlyDenied');
+  // Control: reading is not what the statement is about.
+  await model.expectDecision({ principal: admin, action: 's3:GetObject', resource: PUBLISHED }, 'Allowed');
+});
+
 describe('the pull-request role (control: the publish role, same request)', () => {
-  test.each(['pull-request-ci/main.zip', 'pull-request-ci/other.zip'])('may not put %s', async (k) => {
-    await model.expectDecision({ principal: pullRequests, action: 's3:PutObject', resource: object(k) }, 'ImplicitlyDenied');
+  test.each(['pull-request-ci/main.zip', 'pull-request-ci/other.zip'])('may not put %s (its own policy allows nothing, and the bucket denies it)', async (k) => {
+    await model.expectDecision({ principal: pullRequests, action: 's3:PutObject', resource: object(k) }, 'ExplicitlyDenied');
   });
 
   test('the publish object is denied to it, allowed to the publish role', async () => {
     await model.expectDecision({ principal: publish, action: 's3:PutObject', resource: PUBLISHED }, 'Allowed');
-    await model.expectDecision({ principal: pullRequests, action: 's3:PutObject', resource: PUBLISHED }, 'ImplicitlyDenied');
+    await model.expectDecision({ principal: pullRequests, action: 's3:PutObject', resource: PUBLISHED }, 'ExplicitlyDenied');
   });
 
   test.each(['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl', 's3:GetObject', 's3:RestoreObject'])('may not %s', async (action) => {

@@ -156,6 +156,18 @@ export class PullRequestCi extends Construct {
     });
     repository._bindConnection(publishProject);
     this.grantPublish(publishProject.role!);
+    if (!props.publishBucket) {
+      // The bucket created here takes objects from the publish role only, whatever
+      // another policy grants (a grant added to prProject's role later, an admin role).
+      this.publishBucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'OnlyThePublishProjectWrites',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.publishBucket.arnForObjects('*')],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': publishProject.role!.roleArn } },
+      }));
+    }
     this.publishProject = publishProject;
 
     if (props.pullRequestSecrets?.length) {
