@@ -81,3 +81,9 @@ export type { FleetRingOptions } from './fleet-rollout/fleet-ring';
 // Contract stack synthesizer
 export { ContractStackSynthesizer } from './contract-stack-synthesizer/contract-stack-synthesizer';
 export type { ContractStackSynthesizerProps } from './contract-stack-synthesizer/contract-stack-synthesizer';
+// pull-request-ci/: builds pull requests, publishes the main branch for a PipelineSource.s3 pipeline.
+export { PullRequestCi } from './pull-request-ci/pull-request-ci';
+export { PullRequestCommentApproval } from './pull-request-ci/pull-request-ci-props';
+export type { PullRequestCiProps } from './pull-request-ci/pull-request-ci-props';
+export { PullRequestRepository } from './pull-request-ci/pull-request-repository';
+export type { GitHubEnterpriseRepositoryProps, HostedRepositoryProps } from './pull-request-ci/pull-request-repository';

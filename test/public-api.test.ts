@@ -58,6 +58,9 @@ const PUBLIC_API: Record<string, string[]> = {
   ],
   'contract-stack-synthesizer': [
     'ContractStackSynthesizer', 'ContractStackSynthesizerProps',
+  'pull-request-ci': [
+    'GitHubEnterpriseRepositoryProps', 'HostedRepositoryProps', 'PullRequestCi', 'PullRequestCiProps',
+    'PullRequestCommentApproval', 'PullRequestRepository',
   ],
 };
 
@@ -70,6 +73,7 @@ const INTERNALS = [
   'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'LOCK_ITEM_ID', 'RELEASE_ITEM_ID', 'ringFileKey', 'FLEET_METRIC_NAMESPACE', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
   'AssetPublishingStage', 'assetPublishingProblems', 'DEFAULT_CDK_ASSETS_VERSION', 'publishCommands',
   'CodeDeployServerDeployment', 'codeDeployNameProblems', 'codeDeployAgentInstallCommands',
+  'connectionArnProblems', 'pullRequestCiProblems', 'RepositorySourceOptions',
 ];
 
 interface ExportedName {

@@ -119,6 +119,21 @@ export abstract class PipelineSource {
   public abstract _render(scope: Construct, pipelineRole: iam.IRole, pipelineName: string): RenderedSource;
 }
 
+/**
+ * A CodeConnections (or CodeStar Connections) connection ARN, or a token.
+ *
+ * @internal
+ */
+export function connectionArnProblems(property: string, connectionArn: string): Problem[] {
+  if (Token.isUnresolved(connectionArn) || /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/.test(connectionArn)) return [];
+  return [{
+    property,
+    value: connectionArn,
+    reason: 'not a CodeConnections connection ARN',
+    fix: "copy the ARN of the connection from the console (Developer Tools > Settings > Connections), e.g. 'arn:aws:codeconnections:us-east-1:111111111111:connection/abcd...'",
+  }];
+}
+
 const sourceActionType = (owner: string, provider: string) => ({ category: 'Source', owner, provider, version: '1' });
 
 class ConnectionSource extends PipelineSource {
@@ -128,14 +143,7 @@ class ConnectionSource extends PipelineSource {
 
   public _problems(property: string): Problem[] {
     const problems: Problem[] = [];
-    if (!Token.isUnresolved(this.props.connectionArn) && !/^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/.test(this.props.connectionArn)) {
-      problems.push({
-        property: `${property}.connectionArn`,
-        value: this.props.connectionArn,
-        reason: 'not a CodeConnections connection ARN',
-        fix: "copy the ARN of the connection from the console (Developer Tools > Settings > Connections), e.g. 'arn:aws:codeconnections:us-east-1:111111111111:connection/abcd...'",
-      });
-    }
+    problems.push(...connectionArnProblems(`${property}.connectionArn`, this.props.connectionArn));
     if (!/^[\w.-]+\/[\w.-]+$/.test(this.props.repository)) {
       problems.push({ property: `${property}.repository`, value: this.props.repository, reason: "must be 'owner/name'", fix: "e.g. 'acme/shop'" });
     }

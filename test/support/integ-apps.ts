@@ -14,6 +14,7 @@ import { buildCrossAccountPipelineIntegApp } from '../../integ/integ.cross-accou
 import { buildFargateSpotRunnerIntegApp } from '../../integ/integ.fargate-spot-runner';
 import { buildFleetRolloutIntegApp } from '../../integ/integ.fleet-rollout';
 import { buildPipelineShapesIntegApp } from '../../integ/integ.pipeline-shapes';
+import { buildPullRequestCiIntegApp } from '../../integ/integ.pull-request-ci';
 import { buildTenantDeploymentRoleIntegApp } from '../../integ/integ.tenant-deployment-role';
 import { buildTenantDeploymentRoleStackSetIntegApp } from '../../integ/integ.tenant-deployment-role-stack-set';
 
@@ -30,6 +31,7 @@ export const INTEG_APPS: ReadonlyArray<[string, IntegAppBuilder]> = [
   ['fargate-spot-runner', buildFargateSpotRunnerIntegApp],
   ['fleet-rollout', buildFleetRolloutIntegApp],
   ['pipeline-shapes', buildPipelineShapesIntegApp],
+  ['pull-request-ci', buildPullRequestCiIntegApp],
   ['tenant-deployment-role', buildTenantDeploymentRoleIntegApp],
   ['tenant-deployment-role-stack-set', buildTenantDeploymentRoleStackSetIntegApp],
 ];

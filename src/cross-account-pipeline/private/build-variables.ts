@@ -42,9 +42,15 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SOURCES = ['environment', 'secrets', 'parameters'] as const;
 
 /** The project's `environmentVariables`. */
-export function renderBuildVariables(variables: BuildVariables): Record<string, codebuild.BuildEnvironmentVariable> {
+export function renderBuildVariables(
+  variables: BuildVariables, secretNames?: readonly string[],
+): Record<string, codebuild.BuildEnvironmentVariable> {
+  // `secretNames` keeps only the secrets and parameters named (a pull-request
+  // build gets the ones its user chose, and no other); all of them when omitted.
   const typed = (values: Record<string, string> | undefined, type: codebuild.BuildEnvironmentVariableType) =>
-    Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, { value, type }]));
+    Object.fromEntries(Object.entries(values ?? {})
+      .filter(([name]) => type === codebuild.BuildEnvironmentVariableType.PLAINTEXT || !secretNames || secretNames.includes(name))
+      .map(([name, value]) => [name, { value, type }]));
   return {
     ...typed(variables.environment, codebuild.BuildEnvironmentVariableType.PLAINTEXT),
     ...typed(variables.secrets, codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER),
