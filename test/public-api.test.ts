@@ -58,6 +58,7 @@ const PUBLIC_API: Record<string, string[]> = {
   ],
   'contract-stack-synthesizer': [
     'ContractStackSynthesizer', 'ContractStackSynthesizerProps',
+  ],
   'pull-request-ci': [
     'GitHubEnterpriseRepositoryProps', 'HostedRepositoryProps', 'PullRequestCi', 'PullRequestCiProps',
     'PullRequestCommentApproval', 'PullRequestRepository',
