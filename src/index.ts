@@ -13,6 +13,7 @@ export type { ArtifactStoreAttributes, ArtifactStoreProps, IArtifactStore } from
 
 // tenant-deployment-role/
 export { TenantDeploymentRole } from './tenant-deployment-role/tenant-deployment-role';
+export { DeploymentPermissions } from './tenant-deployment-role/deployment-permissions';
 export type {
   EcsServiceDeploymentPermissions, StackSetAdministrationPermissions, TenantDeploymentRoleProps,
 } from './tenant-deployment-role/tenant-deployment-role';

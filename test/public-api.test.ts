@@ -24,7 +24,7 @@ const PUBLIC_API: Record<string, string[]> = {
     'ArtifactStore', 'ArtifactStoreAttributes', 'ArtifactStoreBase', 'ArtifactStoreProps', 'IArtifactStore',
   ],
   'tenant-deployment-role': [
-    'EcsServiceDeploymentPermissions', 'GitHubOidcTrust', 'StackSetAdministrationPermissions', 'TenantDeploymentRole',
+    'DeploymentPermissions', 'EcsServiceDeploymentPermissions', 'GitHubOidcTrust', 'StackSetAdministrationPermissions', 'TenantDeploymentRole',
     'TenantDeploymentRoleProps', 'TenantDeploymentRoleStackSet', 'TenantDeploymentRoleStackSetProps',
   ],
   'cross-account-pipeline': [
