@@ -277,7 +277,8 @@ describe('DeploymentPermissions.cdkCli()', () => {
 
 describe('DeploymentPermissions.stackSetAdministration(): the same grant as the stackSetAdministration prop', () => {
   const stackSet = (account: string, name: string) => `arn:aws:cloudformation:us-east-1:${account}:stackset/${name}:0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9`;
-  const { model, action } = build({ permissions: [DeploymentPermissions.stackSetAdministration({ permissionModel: StackSetPermissionModel.SELF_MANAGED })] });
+  const selfManaged = DeploymentPermissions.stackSetAdministration({ permissionModel: StackSetPermissionModel.SELF_MANAGED });
+  const { model, action } = build({ permissions: [selfManaged] });
 
   test.each(STACK_SET_ACTIONS)('%s on a prefixed StackSet: allowed; outside the prefix or in another account: denied', async (api) => {
     await model.expectDecision({ principal: action, action: api, resource: stackSet(TENANT, 'main-guardrails') }, 'Allowed');
