@@ -365,7 +365,7 @@ export class TenantDeploymentRole extends Construct {
       [PolicyQuota.IAM_ROLE_INLINE_POLICIES]: 'move execution role permissions from executionRoleStatements into executionRoleManagedPolicies; for the action role, trim actionRoleStatements or permissions',
       [PolicyQuota.IAM_TRUST_POLICY]: 'ask AWS to raise the role trust policy quota to 4,096, or drop optional trust conditions',
       [PolicyQuota.IAM_MANAGED_POLICY]: 'split the managed policy into several',
-      [PolicyQuota.MANAGED_POLICIES_PER_ROLE]: 'merge execution role statements that share actions (CDK moves what exceeds the inline limit into extra managed policies), or ask AWS to raise the quota to 20',
+      [PolicyQuota.MANAGED_POLICIES_PER_ROLE]: 'merge execution role statements (or actionRoleStatements) that share actions (CDK moves what exceeds the inline limit into extra managed policies), or ask AWS to raise the quota to 20',
     });
     const presetsGrantExecutionRole = (props.permissions ?? []).some((p) => EXECUTION_ROLE_PRESETS.includes(p.presetName));
     if (!props.executionRoleManagedPolicies?.length && !props.executionRoleStatements?.length && !presetsGrantExecutionRole) {
