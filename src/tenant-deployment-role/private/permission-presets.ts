@@ -91,6 +91,9 @@ export function samApplicationStatements(s: PresetScope): PresetStatements {
           'lambda:UntagResource', 'lambda:PublishVersion', 'lambda:ListVersionsByFunction', 'lambda:CreateAlias',
           'lambda:UpdateAlias', 'lambda:DeleteAlias', 'lambda:GetAlias', 'lambda:AddPermission',
           'lambda:RemovePermission', 'lambda:GetPolicy', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency',
+          // What CloudFormation's AWS::Lambda::Function handler reads back after creating or updating a function.
+          'lambda:GetFunctionCodeSigningConfig', 'lambda:GetRuntimeManagementConfig', 'lambda:GetFunctionRecursionConfig',
+          'lambda:GetFunctionConcurrency',
         ],
         resources: [functions(s)],
       },
