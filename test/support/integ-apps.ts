@@ -8,6 +8,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { buildArtifactStoreIntegApp } from '../../integ/integ.artifact-store';
 import { buildBlueGreenEfsDeployIntegApp } from '../../integ/integ.blue-green-efs-deploy';
 import { buildCrossAccountPipelineIntegApp } from '../../integ/integ.cross-account-pipeline';
+import { buildDeploymentPermissionsIntegApp } from '../../integ/integ.deployment-permissions';
 import { buildFargateSpotRunnerIntegApp } from '../../integ/integ.fargate-spot-runner';
 import { buildFleetRolloutIntegApp } from '../../integ/integ.fleet-rollout';
 import { buildPipelineShapesIntegApp } from '../../integ/integ.pipeline-shapes';
@@ -21,6 +22,7 @@ export const INTEG_APPS: ReadonlyArray<[string, IntegAppBuilder]> = [
   ['artifact-store', buildArtifactStoreIntegApp],
   ['blue-green-efs-deploy', buildBlueGreenEfsDeployIntegApp],
   ['cross-account-pipeline', buildCrossAccountPipelineIntegApp],
+  ['deployment-permissions', buildDeploymentPermissionsIntegApp],
   ['fargate-spot-runner', buildFargateSpotRunnerIntegApp],
   ['fleet-rollout', buildFleetRolloutIntegApp],
   ['pipeline-shapes', buildPipelineShapesIntegApp],
