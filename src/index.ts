@@ -18,6 +18,7 @@ export type { ContainerRegistryAttributes, ContainerRegistryProps, IContainerReg
 
 // tenant-deployment-role/
 export { TenantDeploymentRole } from './tenant-deployment-role/tenant-deployment-role';
+export { DeploymentPermissions } from './tenant-deployment-role/deployment-permissions';
 export type {
   EcsServiceDeploymentPermissions, StackSetAdministrationPermissions, TenantDeploymentRoleProps,
 } from './tenant-deployment-role/tenant-deployment-role';

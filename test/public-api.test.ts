@@ -27,7 +27,7 @@ const PUBLIC_API: Record<string, string[]> = {
     'ContainerRegistry', 'ContainerRegistryAttributes', 'ContainerRegistryBase', 'ContainerRegistryProps', 'IContainerRegistry',
   ],
   'tenant-deployment-role': [
-    'EcsServiceDeploymentPermissions', 'GitHubOidcTrust', 'StackSetAdministrationPermissions', 'TenantDeploymentRole',
+    'DeploymentPermissions', 'EcsServiceDeploymentPermissions', 'GitHubOidcTrust', 'StackSetAdministrationPermissions', 'TenantDeploymentRole',
     'TenantDeploymentRoleProps', 'TenantDeploymentRoleStackSet', 'TenantDeploymentRoleStackSetProps',
   ],
   'cross-account-pipeline': [

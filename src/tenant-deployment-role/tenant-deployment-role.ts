@@ -1,9 +1,11 @@
 import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { DeploymentPermissions } from './deployment-permissions';
 import { GitHubOidcTrust, gitHubTrustProblems, gitHubTrustStatement } from './github-oidc-trust';
-import { grantLambdaDeployments } from './private/lambda-deployments';
 import { grantCodeDeployServerDeployments } from './private/codedeploy-server-deployments';
+import { grantEcsServiceDeployments } from './private/ecs-service-deployments';
+import { grantLambdaDeployments } from './private/lambda-deployments';
 import { grantStackSetAdministration } from './private/stack-set-administration';
 import { transformChangeSetStatement } from './private/transform-permissions';
 import { CloudFormationTransform, transformProblems } from '../cross-account-pipeline/cloudformation-transform';
@@ -84,6 +86,26 @@ export interface TenantDeploymentRoleProps {
    * @default - none
    */
   readonly executionRoleStatements?: iam.PolicyStatement[];
+
+  /**
+   * Statements for the action role, for what a deploy tool calls besides the
+   * CloudFormation stack actions this construct grants (kept inline, under
+   * the same size guard; no `*` action).
+   *
+   * @default - none
+   */
+  readonly actionRoleStatements?: iam.PolicyStatement[];
+
+  /**
+   * Permission presets for the deploy tools and pipeline actions of this
+   * account; each grants the action role and the execution role their part.
+   * At most one of each preset; `ecsService()` and `stackSetAdministration()`
+   * replace the `ecsServiceDeployments` and `stackSetAdministration` props
+   * (use one or the other).
+   *
+   * @default - none
+   */
+  readonly permissions?: DeploymentPermissions[];
 
   /**
    * A permissions boundary for the execution role, and a guard so that no
@@ -234,6 +256,9 @@ const STACK_READ_ACTIONS = [
   'cloudformation:DeleteChangeSet',
 ];
 
+/** Presets that grant the execution role permissions of its own. */
+const EXECUTION_ROLE_PRESETS = ['samApplicationWithCodeDeploy', 'serverlessFramework'];
+
 /** AWS managed policies that amount to administrator access (IAMFullAccess can grant itself anything). */
 const ADMIN_EQUIVALENT_POLICIES = ['AdministratorAccess', 'IAMFullAccess'];
 
@@ -366,7 +391,13 @@ export class TenantDeploymentRole extends Construct {
       this.actionRole.assumeRolePolicy?.addStatements(gitHubTrustStatement(props.gitHubOidc));
     }
     this.grantActionRolePermissions();
-    if (props.ecsServiceDeployments) this.grantEcsServiceDeployments(props.ecsServiceDeployments);
+    for (const statement of props.actionRoleStatements ?? []) {
+      this.actionRole.addToPrincipalPolicy(statement);
+    }
+    for (const preset of props.permissions ?? []) {
+      preset._grant({ contract, actionRole: this.actionRole, executionRole: this.executionRole });
+    }
+    if (props.ecsServiceDeployments) grantEcsServiceDeployments(this.actionRole, props.ecsServiceDeployments);
     if (props.blueGreenEfsReleases) this.grantReleaseInboxWrites();
     if (props.stackSetAdministration) grantStackSetAdministration(this.actionRole, contract, props.stackSetAdministration);
     if (props.lambdaDeployments) grantLambdaDeployments(this.actionRole, contract);
@@ -378,12 +409,13 @@ export class TenantDeploymentRole extends Construct {
 
     this.suppressExpectedNagFindings();
     guardPolicySizes(this, {
-      [PolicyQuota.IAM_ROLE_INLINE_POLICIES]: 'move execution role permissions from executionRoleStatements into executionRoleManagedPolicies',
+      [PolicyQuota.IAM_ROLE_INLINE_POLICIES]: 'move execution role permissions from executionRoleStatements into executionRoleManagedPolicies; for the action role, trim actionRoleStatements or permissions',
       [PolicyQuota.IAM_TRUST_POLICY]: 'ask AWS to raise the role trust policy quota to 4,096, or drop optional trust conditions',
       [PolicyQuota.IAM_MANAGED_POLICY]: 'split the managed policy into several',
-      [PolicyQuota.MANAGED_POLICIES_PER_ROLE]: 'merge execution role statements that share actions (CDK moves what exceeds the inline limit into extra managed policies), or ask AWS to raise the quota to 20',
+      [PolicyQuota.MANAGED_POLICIES_PER_ROLE]: 'merge execution role statements (or actionRoleStatements) that share actions (CDK moves what exceeds the inline limit into extra managed policies), or ask AWS to raise the quota to 20',
     });
-    if (!props.executionRoleManagedPolicies?.length && !props.executionRoleStatements?.length) {
+    const presetsGrantExecutionRole = (props.permissions ?? []).some((p) => EXECUTION_ROLE_PRESETS.includes(p.presetName));
+    if (!props.executionRoleManagedPolicies?.length && !props.executionRoleStatements?.length && !presetsGrantExecutionRole) {
       Annotations.of(this).addWarningV2('cdk-cross-account-cicd:executionRoleHasNoPermissions',
         'The CloudFormation execution role has no permissions of its own: stacks deployed through it can create nothing. ' +
         'Declare executionRoleManagedPolicies or executionRoleStatements for the resources your stacks create.');
@@ -431,39 +463,6 @@ export class TenantDeploymentRole extends Construct {
       resources: [this.executionRole.roleArn],
       conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
     }));
-  }
-
-  /**
-   * What CodePipeline's ECS deploy action does as the action role: read the
-   * service, register a task definition from the new image, update the service.
-   */
-  private grantEcsServiceDeployments(ecs: EcsServiceDeploymentPermissions): void {
-    const services = (ecs.serviceNames ?? ['*']).map((service) =>
-      `arn:${Aws.PARTITION}:ecs:*:${Aws.ACCOUNT_ID}:service/${ecs.clusterName}/${service}`);
-    this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'UpdateEcsServices',
-      actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-      resources: services,
-    }));
-    // These two ECS actions have no resource-level permissions.
-    this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RegisterTaskDefinitions',
-      actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
-      resources: ['*'],
-    }));
-    if (ecs.taskRoleArns.length > 0) {
-      this.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'PassTaskRolesToEcs',
-        actions: ['iam:PassRole'],
-        resources: ecs.taskRoleArns,
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }));
-    }
-    suppressOnDefaultPolicy(this.actionRole, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no resource-level permissions; services are limited to the declared cluster.',
-      appliesTo: ['Resource::*', { regex: `/^Resource::arn:${ANY_PARTITION}:ecs:\\*:<AWS::AccountId>:service\\/.*$/` }],
-    }]);
   }
 
   /** Objects of this account's release inboxes (every region): write only, no read, list or delete. */
@@ -593,41 +592,9 @@ function roleProblems(scope: Construct, props: TenantDeploymentRoleProps): Probl
   }
   if (props.gitHubOidc) problems.push(...gitHubTrustProblems(props.gitHubOidc, 'gitHubOidc'));
   problems.push(...transformProblems(props.allowedTransforms ?? [], 'allowedTransforms'));
-  const ecs = props.ecsServiceDeployments;
-  if (ecs && !Token.isUnresolved(ecs.clusterName) && !/^[A-Za-z0-9_-]{1,255}$/.test(ecs.clusterName)) {
-    problems.push({
-      property: 'ecsServiceDeployments.clusterName',
-      value: ecs.clusterName,
-      reason: 'an ECS cluster name holds 1 to 255 letters, digits, hyphens and underscores (no wildcards)',
-      fix: "name the one cluster the pipeline deploys to, e.g. 'shop'",
-    });
-  }
-  const admin = props.stackSetAdministration;
-  if (admin?.administrationRoleName !== undefined) {
-    if (admin.permissionModel !== StackSetPermissionModel.SELF_MANAGED) {
-      problems.push({
-        property: 'stackSetAdministration.administrationRoleName',
-        value: admin.administrationRoleName,
-        reason: 'only self-managed StackSets pass an administration role',
-        fix: 'set permissionModel to StackSetPermissionModel.SELF_MANAGED, or leave administrationRoleName out',
-      });
-    } else if (!Token.isUnresolved(admin.administrationRoleName) && !/^[\w+=,.@-]{1,64}$/.test(admin.administrationRoleName)) {
-      problems.push({
-        property: 'stackSetAdministration.administrationRoleName',
-        value: admin.administrationRoleName,
-        reason: 'not an IAM role name (1 to 64 letters, digits and +=,.@_-; no wildcards)',
-        fix: "name the one administration role, e.g. 'AWSCloudFormationStackSetAdministrationRole'",
-      });
-    }
-  }
-  if (admin?.delegatedAdministrator && admin.permissionModel === StackSetPermissionModel.SELF_MANAGED) {
-    problems.push({
-      property: 'stackSetAdministration.delegatedAdministrator',
-      value: true,
-      reason: 'delegated administrators manage service-managed StackSets only',
-      fix: 'use permissionModel SERVICE_MANAGED, or drop delegatedAdministrator',
-    });
-  }
+  if (props.ecsServiceDeployments) problems.push(...ecsProblems(props.ecsServiceDeployments, 'ecsServiceDeployments'));
+  if (props.stackSetAdministration) problems.push(...stackSetProblems(props.stackSetAdministration, 'stackSetAdministration'));
+  problems.push(...presetProblems(props));
   if (props.externalId !== undefined && !Token.isUnresolved(props.externalId) && !/^[\w+=,.@:\/-]{2,1224}$/.test(props.externalId)) {
     problems.push({
       property: 'externalId',
@@ -636,18 +603,10 @@ function roleProblems(scope: Construct, props: TenantDeploymentRoleProps): Probl
       fix: 'use a random string of those characters',
     });
   }
-  (props.executionRoleStatements ?? []).forEach((statement, index) => {
-    const json = statement.toStatementJson();
-    const actions = ([] as string[]).concat(json.Action ?? []);
-    if (actions.includes('*') || json.NotAction !== undefined) {
-      problems.push({
-        property: `executionRoleStatements[${index}]`,
-        value: json.Action ?? { NotAction: json.NotAction },
-        reason: 'grants every action (Action "*" or NotAction): a pipeline would become remote administrator access to the account',
-        fix: 'list the service actions your stacks need, e.g. "s3:CreateBucket", or attach scoped managed policies',
-      });
-    }
-  });
+  problems.push(...everyActionProblems(props.executionRoleStatements, 'executionRoleStatements',
+    'list the service actions your stacks need, e.g. "s3:CreateBucket", or attach scoped managed policies'));
+  problems.push(...everyActionProblems(props.actionRoleStatements, 'actionRoleStatements',
+    'list the actions your deploy tool calls, e.g. "lambda:UpdateFunctionCode", or use a DeploymentPermissions preset'));
   const stack = Stack.of(scope);
   (props.executionRoleManagedPolicies ?? []).forEach((policy, index) => {
     const arn = JSON.stringify(stack.resolve(policy.managedPolicyArn));
@@ -660,6 +619,99 @@ function roleProblems(scope: Construct, props: TenantDeploymentRoleProps): Probl
         fix: 'attach managed policies scoped to the services your stacks create (PowerUserAccess is not scoped either); if you accept the risk, add it yourself with executionRole.addManagedPolicy()',
       });
     }
+  });
+  return problems;
+}
+
+/** Statements that grant every action (Action "*" or NotAction). */
+function everyActionProblems(statements: iam.PolicyStatement[] | undefined, property: string, fix: string): Problem[] {
+  const problems: Problem[] = [];
+  (statements ?? []).forEach((statement, index) => {
+    const json = statement.toStatementJson();
+    const actions = ([] as string[]).concat(json.Action ?? []);
+    if (actions.includes('*') || json.NotAction !== undefined) {
+      problems.push({
+        property: `${property}[${index}]`,
+        value: json.Action ?? { NotAction: json.NotAction },
+        reason: 'grants every action (Action "*" or NotAction): a pipeline would become remote administrator access to the account',
+        fix,
+      });
+    }
+  });
+  return problems;
+}
+
+function ecsProblems(ecs: EcsServiceDeploymentPermissions, property: string): Problem[] {
+  if (Token.isUnresolved(ecs.clusterName) || /^[A-Za-z0-9_-]{1,255}$/.test(ecs.clusterName)) return [];
+  return [{
+    property: `${property}.clusterName`,
+    value: ecs.clusterName,
+    reason: 'an ECS cluster name holds 1 to 255 letters, digits, hyphens and underscores (no wildcards)',
+    fix: "name the one cluster the pipeline deploys to, e.g. 'shop'",
+  }];
+}
+
+function stackSetProblems(admin: StackSetAdministrationPermissions, property: string): Problem[] {
+  const problems: Problem[] = [];
+  if (admin.administrationRoleName !== undefined) {
+    if (admin.permissionModel !== StackSetPermissionModel.SELF_MANAGED) {
+      problems.push({
+        property: `${property}.administrationRoleName`,
+        value: admin.administrationRoleName,
+        reason: 'only self-managed StackSets pass an administration role',
+        fix: 'set permissionModel to StackSetPermissionModel.SELF_MANAGED, or leave administrationRoleName out',
+      });
+    } else if (!Token.isUnresolved(admin.administrationRoleName) && !/^[\w+=,.@-]{1,64}$/.test(admin.administrationRoleName)) {
+      problems.push({
+        property: `${property}.administrationRoleName`,
+        value: admin.administrationRoleName,
+        reason: 'not an IAM role name (1 to 64 letters, digits and +=,.@_-; no wildcards)',
+        fix: "name the one administration role, e.g. 'AWSCloudFormationStackSetAdministrationRole'",
+      });
+    }
+  }
+  if (admin.delegatedAdministrator && admin.permissionModel === StackSetPermissionModel.SELF_MANAGED) {
+    problems.push({
+      property: `${property}.delegatedAdministrator`,
+      value: true,
+      reason: 'delegated administrators manage service-managed StackSets only',
+      fix: 'use permissionModel SERVICE_MANAGED, or drop delegatedAdministrator',
+    });
+  }
+  return problems;
+}
+
+/** Each preset once, not next to the prop it replaces, and with valid options. */
+function presetProblems(props: TenantDeploymentRoleProps): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  const replaces: Record<string, keyof TenantDeploymentRoleProps> = {
+    ecsService: 'ecsServiceDeployments',
+    stackSetAdministration: 'stackSetAdministration',
+    lambdaUpdate: 'lambdaDeployments',
+  };
+  (props.permissions ?? []).forEach((preset, index) => {
+    const property = `permissions[${index}]`;
+    if (seen.has(preset.presetName)) {
+      problems.push({
+        property,
+        value: preset.presetName,
+        reason: 'the preset is given twice (its statements would share their Sids)',
+        fix: `give DeploymentPermissions.${preset.presetName}() once; for a second ECS cluster, add statements with actionRoleStatements`,
+      });
+    }
+    seen.add(preset.presetName);
+    const replaced = replaces[preset.presetName];
+    if (replaced && props[replaced] !== undefined && props[replaced] !== false) {
+      problems.push({
+        property,
+        value: preset.presetName,
+        reason: `grants what the ${replaced} prop grants (their statements would share their Sids)`,
+        fix: `use either DeploymentPermissions.${preset.presetName}() or ${replaced}, not both`,
+      });
+    }
+    if (preset._ecsOptions) problems.push(...ecsProblems(preset._ecsOptions, `${property}.ecsService`));
+    if (preset._stackSetOptions) problems.push(...stackSetProblems(preset._stackSetOptions, `${property}.stackSetAdministration`));
   });
   return problems;
 }

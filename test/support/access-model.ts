@@ -117,10 +117,26 @@ export interface DeclaredTable {
   readonly resourcePolicy?: PolicyDocument;
 }
 
+/**
+ * A resource outside the assembly that the test declares to have no
+ * resource-based policy (or one that grants the caller nothing and denies
+ * nothing), so that its owner account's identity side alone decides. For
+ * resources the stacks under test would create (a Lambda function, a log
+ * group, a bucket of a stack), in the account that owns them.
+ */
+export interface DeclaredResource {
+  /** The ARN; for an S3 bucket, `arn:aws:s3:::<name>` also covers its objects. */
+  readonly arn: string;
+  /** The owner account. */
+  readonly account: string;
+}
+
 export interface AccessModelOptions extends LoadAssemblyOptions {
   readonly organizations?: Organization[];
   /** DynamoDB tables that requests may name (with their resource policies). */
   readonly dynamoDbTables?: DeclaredTable[];
+  /** Resources without a resource policy that requests may name. */
+  readonly resourcesWithoutPolicy?: DeclaredResource[];
 }
 
 /** Actions authorized against a role's trust policy. */
@@ -178,13 +194,15 @@ interface ResourceSide {
 
 export class AccessModel {
   public static fromAssembly(assembly: cxapi.CloudAssembly | string, options: AccessModelOptions = {}): AccessModel {
-    return new AccessModel(loadAssembly(assembly, options), options.organizations ?? [], options.dynamoDbTables ?? []);
+    return new AccessModel(loadAssembly(assembly, options), options.organizations ?? [], options.dynamoDbTables ?? [],
+      options.resourcesWithoutPolicy ?? []);
   }
 
   private constructor(
     public readonly assembly: LoadedAssembly,
     private readonly organizations: Organization[],
     private readonly dynamoDbTables: DeclaredTable[] = [],
+    private readonly resourcesWithoutPolicy: DeclaredResource[] = [],
   ) {}
 
   /** Evaluates and throws with the explanation when the decision is not `expected` (for tests). */
@@ -368,6 +386,10 @@ export class AccessModel {
     }
     const [, , service, region, account, path] = arn;
 
+    const declared = this.resourcesWithoutPolicy.find((d) => resource === d.arn || (service === 's3' && resource.startsWith(`${d.arn}/`)));
+    if (declared) {
+      return { account: declared.account, region: region || undefined };
+    }
     if (service === 's3' && account === '') {
       const bucketName = path.split('/')[0];
       const bucket = this.assembly.buckets.find((b) => b.name === bucketName);

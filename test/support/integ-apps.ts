@@ -11,6 +11,7 @@ import { buildBlueGreenEfsDeployIntegApp } from '../../integ/integ.blue-green-ef
 import { buildContainerRegistryIntegApp } from '../../integ/integ.container-registry';
 import { buildCodeDeployServerIntegApp } from '../../integ/integ.codedeploy-server';
 import { buildCrossAccountPipelineIntegApp } from '../../integ/integ.cross-account-pipeline';
+import { buildDeploymentPermissionsIntegApp } from '../../integ/integ.deployment-permissions';
 import { buildFargateSpotRunnerIntegApp } from '../../integ/integ.fargate-spot-runner';
 import { buildFleetRolloutIntegApp } from '../../integ/integ.fleet-rollout';
 import { buildPipelineShapesIntegApp } from '../../integ/integ.pipeline-shapes';
@@ -28,6 +29,7 @@ export const INTEG_APPS: ReadonlyArray<[string, IntegAppBuilder]> = [
   ['container-registry', buildContainerRegistryIntegApp],
   ['codedeploy-server', buildCodeDeployServerIntegApp],
   ['cross-account-pipeline', buildCrossAccountPipelineIntegApp],
+  ['deployment-permissions', buildDeploymentPermissionsIntegApp],
   ['fargate-spot-runner', buildFargateSpotRunnerIntegApp],
   ['fleet-rollout', buildFleetRolloutIntegApp],
   ['pipeline-shapes', buildPipelineShapesIntegApp],

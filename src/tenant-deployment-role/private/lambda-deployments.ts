@@ -15,6 +15,8 @@ import { ANY_PARTITION, suppressOnDefaultPolicy } from '../../shared/nag-suppres
  */
 export const LAMBDA_DEPLOY_ACTIONS = [
   'lambda:GetAlias',
+  // The CLI's waiters after update-function-code (`aws lambda wait function-updated`) read the function.
+  'lambda:GetFunction',
   'lambda:GetFunctionConfiguration',
   'lambda:GetProvisionedConcurrencyConfig',
   'lambda:PublishVersion',
