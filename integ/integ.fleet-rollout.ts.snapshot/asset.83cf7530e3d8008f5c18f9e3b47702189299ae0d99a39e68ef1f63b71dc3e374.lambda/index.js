@@ -21,17 +21,24 @@ var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: tru
 var planner_lambda_exports = {};
 __export(planner_lambda_exports, {
   ONBOARDING_RING: () => ONBOARDING_RING,
-  RELEASE_ITEM_ID: () => RELEASE_ITEM_ID,
   clients: () => clients,
   fromItem: () => fromItem,
   handler: () => handler,
-  readConfig: () => readConfig,
-  ringFileKey: () => ringFileKey
+  readConfig: () => readConfig
 });
 module.exports = __toCommonJS(planner_lambda_exports);
 var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
 var import_client_s3 = require("@aws-sdk/client-s3");
 var import_util_dynamodb = require("@aws-sdk/util-dynamodb");
+
+// src/fleet-rollout/fleet-locations.ts
+var ENGINE_ITEM_PREFIX = "#";
+var LOCK_ITEM_ID = `${ENGINE_ITEM_PREFIX}lock`;
+var RELEASE_ITEM_ID = `${ENGINE_ITEM_PREFIX}release`;
+var RING_FILES_PREFIX = "rollouts/";
+function ringFileKey(executionName, ring) {
+  return `${RING_FILES_PREFIX}${executionName}/${ring}.json`;
+}
 
 // src/fleet-rollout/ring-plan.ts
 var RING_NAME_PATTERN = /^[A-Za-z0-9-]{1,32}$/;
@@ -277,7 +284,7 @@ var PARAMETERS_BYTES_LIMIT = 65536;
 var STACK_NAME_PATTERN = /^[A-Za-z][-A-Za-z0-9]*$/;
 var UNKNOWN_TENANT_ID = "(unknown)";
 function isSpecialItem(item) {
-  return isObject(item) && typeof item.tenantId === "string" && item.tenantId.startsWith("#");
+  return isObject(item) && typeof item.tenantId === "string" && item.tenantId.startsWith(ENGINE_ITEM_PREFIX);
 }
 function stackNameFor(record, prefix, applicationName) {
   const base = `${prefix}${applicationName}`;
@@ -442,7 +449,6 @@ var clients = {
   s3: new import_client_s3.S3Client(SDK_RETRY),
   regionalS3: /* @__PURE__ */ new Map()
 };
-var RELEASE_ITEM_ID = "#release";
 var ONBOARDING_RING = "onboarding";
 var MARK_PARALLELISM = 10;
 function env(name) {
@@ -488,9 +494,6 @@ async function handler(event) {
   if (event?.mode === "rollout") return planRollout(event, config);
   if (event?.mode === "onboard") return planOnboarding(event, config);
   throw new Error(`unknown planner mode ${JSON.stringify(event?.mode)}; expected 'rollout' or 'onboard'`);
-}
-function ringFileKey(executionName, ring) {
-  return `rollouts/${executionName}/${ring}.json`;
 }
 async function planRollout(event, config) {
   const problems = releaseProblems(event.release);
@@ -670,10 +673,8 @@ function releaseParameters(stored) {
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
   ONBOARDING_RING,
-  RELEASE_ITEM_ID,
   clients,
   fromItem,
   handler,
-  readConfig,
-  ringFileKey
+  readConfig
 });
