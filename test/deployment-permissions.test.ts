@@ -14,21 +14,25 @@ import { synthErrorOf } from './support/synth-error';
 import { PolicyQuota } from '../src/shared/policy-size';
 import { measurePolicies } from '../src/shared/policy-size-guard';
 import {
-  cdkCliStatements, PresetScope, PresetStatements, samApplicationStatements, serverlessFrameworkStatements,
+  cdkCliStatements, containerImageStatements, PresetScope, PresetStatements, samApplicationStatements, serverlessFrameworkStatements,
 } from '../src/tenant-deployment-role/private/permission-presets';
 
 const TOOLING = '111111111111';
 const TENANT = '222222222222';
-const SCOPE: PresetScope = { prefix: 'shop-', partition: 'aws', account: TENANT, region: '*' };
+const SCOPE: PresetScope = {
+  prefix: 'shop-', partition: 'aws', account: TENANT, region: '*', imageRepositories: `arn:aws:ecr:*:${TOOLING}:repository/cdkx-shop/*`,
+};
 const BUILDERS: Array<[string, (s: PresetScope) => PresetStatements]> = [
   ['samApplicationWithCodeDeploy', samApplicationStatements],
   ['serverlessFramework', serverlessFrameworkStatements],
   ['cdkCli', cdkCliStatements],
+  ['containerImages', containerImageStatements],
 ];
 /** Resources that are not the prefix's, each for a documented reason (see permission-presets.ts). */
 const UNPREFIXED = new Set([
   '*', // cloudformation:ValidateTemplate (no resource-level permissions), GetTemplateSummary of a template
   'arn:aws:cloudformation:*:aws:transform/Serverless-2016-10-31', // the SAM transform
+  'arn:aws:ecr:*:111111111111:repository/cdkx-shop/*', // the contract's images, in the tooling account
   'arn:aws:codedeploy:*:222222222222:deploymentconfig:CodeDeployDefault.Lambda*', // predefined, read only
   'arn:aws:logs:*:222222222222:log-group:*', // logs:DescribeLogGroups
 ]);
@@ -64,7 +68,9 @@ describe('the pure statement builders', () => {
   });
 
   test.each(BUILDERS)('%s follows the prefix, partition and account it is given', (_name, build) => {
-    const other = JSON.stringify(build({ prefix: 'billing-', partition: 'aws-cn', account: '444444444444', region: 'cn-north-1' }));
+    const other = JSON.stringify(build({
+      prefix: 'billing-', partition: 'aws-cn', account: '444444444444', region: 'cn-north-1', imageRepositories: 'arn:aws-cn:ecr:*:555555555555:repository/cdkx-billing/*',
+    }));
     expect(other).not.toMatch(/shop-|arn:aws:|222222222222/);
   });
 
@@ -112,6 +118,17 @@ describe('the pure statement builders', () => {
           'arn:aws:iam::222222222222:policy/shop-*',
         ],
       },
+    });
+  });
+
+  test('containerImages reads the contract\'s repositories of the tooling account, as the execution role only', () => {
+    expect(containerImageStatements(SCOPE)).toEqual({
+      actionRole: [],
+      executionRole: [{
+        sid: 'ReadContractImagesForLambda',
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        resources: ['arn:aws:ecr:*:111111111111:repository/cdkx-shop/*'],
+      }],
     });
   });
 

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { grantEcsServiceDeployments } from './private/ecs-service-deployments';
 import { grantLambdaDeployments } from './private/lambda-deployments';
 import {
-  cdkCliStatements, PresetScope, PresetStatements, samApplicationStatements,
+  cdkCliStatements, containerImageStatements, PresetScope, PresetStatements, samApplicationStatements,
   serverlessFrameworkStatements, StatementSpec,
 } from './private/permission-presets';
 import { grantStackSetAdministration } from './private/stack-set-administration';
@@ -89,6 +89,19 @@ export class DeploymentPermissions {
   }
 
   /**
+   * Let the execution role read the images of the contract's repositories
+   * (`ContainerRegistry` in the tooling account, every region): Lambda
+   * requires the role that creates or updates a function from an image of
+   * another account to be allowed `ecr:BatchGetImage` and
+   * `ecr:GetDownloadUrlForLayer` itself. Give it to tenants whose stacks
+   * create Lambda functions from the contract's images.
+   */
+  public static containerImages(): DeploymentPermissions {
+    return DeploymentPermissions.ofStatements('containerImages', containerImageStatements,
+      'The contract\'s container repositories (cdkx-<qualifier>/*) in the tooling account, every region, read only.');
+  }
+
+  /**
    * Roll new code out to existing Lambda functions named with the prefix, as
    * the action role: update the code, publish a version, move an alias
    * (`aws lambda update-function-code`, `publish-version`, `update-alias`, and
@@ -124,9 +137,15 @@ export class DeploymentPermissions {
 
   private static ofStatements(presetName: string, build: (scope: PresetScope) => PresetStatements, reason: string): DeploymentPermissions {
     return new DeploymentPermissions(presetName, (target) => {
-      const statements = build({ prefix: target.contract.stackNamePrefix, partition: Aws.PARTITION, account: Aws.ACCOUNT_ID, region: '*' });
+      const images = (partition: string) =>
+        `arn:${partition}:ecr:*:${target.contract.toolingAccount}:repository/${target.contract.containerRepositoryName('*')}`;
+      const statements = build({
+        prefix: target.contract.stackNamePrefix, partition: Aws.PARTITION, account: Aws.ACCOUNT_ID, region: '*', imageRepositories: images(Aws.PARTITION),
+      });
       // The same statements as cdk-nag prints them, for the suppressions of their resource patterns.
-      const findings = build({ prefix: target.contract.stackNamePrefix, partition: '<AWS::Partition>', account: '<AWS::AccountId>', region: '*' });
+      const findings = build({
+        prefix: target.contract.stackNamePrefix, partition: '<AWS::Partition>', account: '<AWS::AccountId>', region: '*', imageRepositories: images('<AWS::Partition>'),
+      });
       render(target.actionRole, statements.actionRole, findings.actionRole, reason);
       render(target.executionRole, statements.executionRole, findings.executionRole, reason);
     });

@@ -22,6 +22,8 @@ export interface PresetScope {
   readonly account: string;
   /** A region, or '*' (the roles serve every region of the account). */
   readonly region: string;
+  /** The contract's container repositories in the tooling account, as an ARN pattern. */
+  readonly imageRepositories: string;
 }
 
 /** One IAM statement (Allow), as data. */
@@ -250,5 +252,25 @@ export function cdkCliStatements(s: PresetScope): PresetStatements {
       { sid: 'CdkCliTemplateChecks', actions: TEMPLATE_CHECK_ACTIONS, resources: ['*'] },
     ],
     executionRole: [],
+  };
+}
+
+/**
+ * `containerImages()`: the execution role may read the images of the
+ * contract's repositories in the tooling account (ContainerRegistry). Lambda
+ * checks, when a stack creates or updates a function from an image in
+ * another account, that the caller itself may read it: the repository policy
+ * admits the execution role, and its own policy must allow the two calls too.
+ * https://repost.aws/knowledge-center/lambda-ecr-image
+ * https://docs.aws.amazon.com/lambda/latest/dg/images-create.html
+ */
+export function containerImageStatements(s: PresetScope): PresetStatements {
+  return {
+    actionRole: [],
+    executionRole: [{
+      sid: 'ReadContractImagesForLambda',
+      actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      resources: [s.imageRepositories],
+    }],
   };
 }
