@@ -2,21 +2,28 @@
 
 One tooling account (two regions, and a Fargate Spot job runner), a dev account (which also
 runs the blue/green web tier on EFS), two tenant accounts and the management account that rolls
-the tenant roles out to an OU. Every stack has an explicit environment, so synthesis needs no
-AWS credentials.
+the tenant roles out to an OU. Every stack but ShopApp (the env-agnostic application the
+pipeline releases) has an explicit environment, so synthesis needs no AWS credentials.
 Run: `cdk synth` (cdk.json) or `python app.py`; tests: `pytest`.
 """
+import os
+
 from aws_cdk import App, Duration, Environment, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_s3 as s3
+from aws_cdk import aws_lambda as lambda_
 from cdk_cross_account_cicd import (
     ApprovalOptions,
     ArtifactStore,
+    AssetPublishingOptions,
     BlueGreenEfsDeploy,
     BlueGreenHookCommands,
     CapacityStrategy,
+    ContainerRegistry,
     ContentBuildOptions,
+    ContractStackSynthesizer,
     CrossAccountPipeline,
     DeploymentContract,
     DeploymentKind,
+    DeploymentPermissions,
     FargateSpotRunner,
     GitHubOidcTrust,
     PipelineBuildOptions,
@@ -37,6 +44,7 @@ TENANTS = [
     PipelineTarget(id="globex", account="444444444444", region="eu-west-1", parameters={"Tenant": "globex"}),
 ]
 MANAGEMENT = "999999999999"
+LAMBDA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lambda")
 
 
 def build_app(outdir=None) -> App:
@@ -48,6 +56,17 @@ def build_app(outdir=None) -> App:
     store = ArtifactStore(tooling, "ArtifactStore", contract=contract)
     tooling_eu = Stack(app, "ToolingEu", env=Environment(account=TOOLING, region="eu-west-1"))
     ArtifactStore(tooling_eu, "ArtifactStore", contract=contract, artifact_expiration=Duration.days(30))
+    # Tooling account: the contract's image repositories (cdkx-shop/assets for image assets), pullable in the organization.
+    ContainerRegistry(tooling, "Registry", contract=contract)
+
+    # The application the pipeline releases: no env, one template for every tenant and region. Its
+    # assets go to the contract's store of the region it is deployed to; the tenants need no bootstrap.
+    shop_app = Stack(app, "ShopApp", synthesizer=ContractStackSynthesizer(contract=contract))
+    lambda_.Function(shop_app, "Handler",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="handler.handler",
+        code=lambda_.Code.from_asset(LAMBDA_DIR),
+    )
 
     # The release pipeline: Dev with an integration test step, then the tenants after an approval.
     CrossAccountPipeline(tooling, "Release",
@@ -66,6 +85,8 @@ def build_app(outdir=None) -> App:
             test_report_files=["reports/*.xml"],
         ),
         deployment_kind=DeploymentKind.cloud_formation(stack_name="shop-app", template_path="ShopApp.template.json"),
+        # An Assets stage after the build publishes ShopApp's Lambda code once per region of the targets.
+        asset_publishing=AssetPublishingOptions(manifest_paths=["ShopApp.assets.json"]),
         stages=[
             PipelineStageOptions(name="Dev", targets=[DEV],
                 verify=[PipelineStep(name="IntegrationTests", commands=["npm run test:integ"])]),
@@ -134,6 +155,8 @@ def build_app(outdir=None) -> App:
                 resources=[f"arn:aws:sns:*:{target.account}:shop-*"],
             )],
             git_hub_oidc=GitHubOidcTrust(repository="acme/shop", branch="main") if target.id == "dev" else None,
+            # The action role may also roll new code out to the contract's Lambda functions.
+            permissions=[DeploymentPermissions.lambda_update()],
         )
 
     # Management account: its own deployment roles, whose action role may administer the

@@ -7,7 +7,7 @@ from aws_cdk import App, Environment, Stack, aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 from cdk_cross_account_cicd import ArtifactStore, BlueGreenEfsDeploy, DeploymentContract, PipelineSource
 
-from app import ORGANIZATION, TOOLING, build_app
+from app import DEV, ORGANIZATION, TENANTS, TOOLING, build_app
 
 
 def partition_arn(rest):
@@ -227,3 +227,61 @@ def test_blue_green_bad_health_check_path_fails_at_synth_with_the_fix():
             source=PipelineSource.s3(bucket=releases, object_key="web/site.zip"),
             health_check_path="health.html",
         )
+
+
+# ShopApp, synthesized with the contract's synthesizer: one env-agnostic template for every tenant.
+SHOP_BUCKET = f"cdkx-shop-artifacts-{TOOLING}-${{AWS::Region}}"
+
+
+def test_shop_app_needs_no_bootstrap_and_reads_its_code_from_the_store_of_its_region(app):
+    t = template(app, "ShopApp")
+    parameters = t.to_json().get("Parameters", {})
+    rules = t.to_json().get("Rules", {})
+    assert "BootstrapVersion" not in parameters and "CheckBootstrapVersion" not in rules
+    t.resource_count_is("AWS::Lambda::Function", 1)
+    t.has_resource_properties("AWS::Lambda::Function", {
+        "Code": {"S3Bucket": {"Fn::Sub": SHOP_BUCKET}, "S3Key": Match.string_like_regexp(r"^assets/")},
+    })
+
+
+def test_shop_app_asset_manifest_publishes_the_code_to_the_contract_store_under_assets(app):
+    assembly = app.synth()
+    with open(os.path.join(assembly.directory, "ShopApp.assets.json"), encoding="utf-8") as f:
+        files = json.load(f)["files"]
+    (code,) = [a for a in files.values() if a["source"].get("packaging") == "zip"]
+    (destination,) = code["destinations"].values()
+    assert destination["bucketName"] == SHOP_BUCKET
+    assert destination["objectKey"].startswith("assets/")
+
+
+def test_registry_has_the_image_assets_repository_with_immutable_tags(app):
+    t = template(app, "Tooling")
+    t.resource_count_is("AWS::ECR::Repository", 1)
+    t.has_resource_properties("AWS::ECR::Repository", {
+        "RepositoryName": "cdkx-shop/assets",
+        "ImageTagMutability": "IMMUTABLE",
+    })
+
+
+def test_assets_stage_publishes_once_per_region_of_the_targets_after_the_build(app):
+    (pipeline,) = template(app, "Tooling").find_resources("AWS::CodePipeline::Pipeline").values()
+    stages = pipeline["Properties"]["Stages"]
+    assert [s["Name"] for s in stages][:3] == ["Source", "Build", "Assets"]
+    # The targets' regions: dev, acme and org in us-east-1, globex in eu-west-1.
+    regions = sorted({t.region for t in [DEV, *TENANTS]} | {"us-east-1"})
+    assert sorted((a["Name"], a["ActionTypeId"]["Provider"]) for a in stages[2]["Actions"]) == \
+        [(f"Publish-{r}", "CodeBuild") for r in regions]
+    assert len(regions) == 2
+
+
+@pytest.mark.parametrize("stack_id", ["Target-dev", "Target-acme", "Target-globex"])
+def test_lambda_update_preset_is_on_the_action_role(app, stack_id):
+    t = template(app, stack_id)
+    (action_role,) = t.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "cdkx-shop-deploy-action"}}).keys()
+    t.has_resource_properties("AWS::IAM::Policy", {
+        "Roles": [{"Ref": action_role}],
+        "PolicyDocument": Match.object_like({"Statement": Match.array_with([Match.object_like({
+            "Sid": "ShiftContractLambdaAliases",
+            "Action": Match.array_with(["lambda:UpdateAlias", "lambda:UpdateFunctionCode"]),
+        })])}),
+    })

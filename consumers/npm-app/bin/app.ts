@@ -3,20 +3,25 @@
  * one tooling account (two regions, and a Fargate Spot job runner), a dev
  * account (which also runs the blue/green web tier on EFS), two tenant
  * accounts and the management account that rolls the tenant roles out to an OU.
- * Every stack has an explicit env, so `cdk synth` needs no AWS credentials.
+ * Every stack but ShopApp (the env-agnostic application the pipeline
+ * releases) has an explicit env, so `cdk synth` needs no AWS credentials.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   ArtifactStore,
   BlueGreenEfsDeploy,
   CapacityStrategy,
+  ContainerRegistry,
+  ContractStackSynthesizer,
   CrossAccountPipeline,
   DeploymentContract,
   DeploymentKind,
+  DeploymentPermissions,
   FargateSpotRunner,
   PipelineSource,
   TenantDeploymentRole,
@@ -43,6 +48,18 @@ const tooling = new Stack(app, 'Tooling', { env: { account: TOOLING, region: 'us
 const store = new ArtifactStore(tooling, 'ArtifactStore', { contract });
 const toolingEu = new Stack(app, 'ToolingEu', { env: { account: TOOLING, region: 'eu-west-1' } });
 new ArtifactStore(toolingEu, 'ArtifactStore', { contract, artifactExpiration: Duration.days(30) });
+// Tooling account: the contract's image repositories (cdkx-shop/assets for image assets), pullable in the organization.
+new ContainerRegistry(tooling, 'Registry', { contract });
+
+// The application the pipeline releases: no env, one template for every tenant and region. Its
+// assets go to the contract's store of the region it is deployed to; the tenants need no bootstrap.
+const shopApp = new Stack(app, 'ShopApp', { synthesizer: new ContractStackSynthesizer({ contract }) });
+new lambda.Function(shopApp, 'Handler', {
+  runtime: lambda.Runtime.NODEJS_20_X,
+  handler: 'index.handler',
+  // The app's lambda/ directory: `cdk synth` runs in the app directory (no Node types needed).
+  code: lambda.Code.fromAsset('lambda'),
+});
 
 // The release pipeline: Dev with an integration test step, then the tenants after an approval.
 new CrossAccountPipeline(tooling, 'Release', {
@@ -61,6 +78,8 @@ new CrossAccountPipeline(tooling, 'Release', {
     testReportFiles: ['reports/*.xml'],
   },
   deploymentKind: DeploymentKind.cloudFormation({ stackName: 'shop-app', templatePath: 'ShopApp.template.json' }),
+  // An Assets stage after the build publishes ShopApp's Lambda code once per region of the targets.
+  assetPublishing: { manifestPaths: ['ShopApp.assets.json'] },
   stages: [
     {
       name: 'Dev',
@@ -137,6 +156,8 @@ for (const target of [DEV, ...TENANTS]) {
       resources: [`arn:aws:sns:*:${target.account}:shop-*`],
     })],
     gitHubOidc: target.id === 'dev' ? { repository: 'acme/shop', branch: 'main' } : undefined,
+    // The action role may also roll new code out to the contract's Lambda functions.
+    permissions: [DeploymentPermissions.lambdaUpdate()],
   });
 }
 

@@ -61,8 +61,11 @@ for (const [stack, region] of [['Tooling', 'us-east-1'], ['ToolingEu', 'eu-west-
   const tpl = template(stack);
   const buckets = resources(tpl, 'AWS::S3::Bucket').map((b) => b.Properties.BucketName);
   check(buckets.includes(`cdkx-shop-artifacts-${TOOLING}-${region}`), `${stack}: no bucket cdkx-shop-artifacts-${TOOLING}-${region} (got ${buckets})`);
-  const keys = resources(tpl, 'AWS::KMS::Key').map((k) => resolve(k.Properties));
-  check(keys.length === 1 && keys[0].EnableKeyRotation === true, `${stack}: expected one KMS key with rotation on`);
+  // The store's key: the one that encrypts the artifact bucket (Tooling also holds the registry's key).
+  const storeBucket = resources(tpl, 'AWS::S3::Bucket').find((b) => b.Properties.BucketName === `cdkx-shop-artifacts-${TOOLING}-${region}`);
+  const keyId = storeBucket && JSON.stringify(storeBucket.Properties.BucketEncryption).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/);
+  const keys = keyId && tpl.Resources[keyId[1]] && tpl.Resources[keyId[1]].Type === 'AWS::KMS::Key' ? [resolve(tpl.Resources[keyId[1]].Properties)] : [];
+  check(keys.length === 1 && keys[0].EnableKeyRotation === true, `${stack}: the artifact bucket is not encrypted with a KMS key with rotation on`);
   const tenantStatement = keys.length === 1 && keys[0].KeyPolicy.Statement.find((s) => s.Principal && s.Principal.AWS === '*');
   check(tenantStatement, `${stack}: key policy has no statement for the tenant roles`);
   if (tenantStatement) {
@@ -207,6 +210,43 @@ if (releaseTools) {
   for (const script of ['release-tools/sync-release.sh', 'bundle/hooks/switch-color.sh', 'bundle/hooks/validate-service.sh']) {
     check(read(script).startsWith('#!'), `Web: the packed library did not ship ${script}`);
   }
+}
+
+// 7. Contract-synthesized ShopApp, registry, Assets stage and the lambdaUpdate preset.
+//    ShopApp: no bootstrap version parameter or rule; its Lambda code is in the contract's
+//    store of whichever region the template is deployed to (AWS::Region), under assets/.
+const shop = template('ShopApp');
+check(!('BootstrapVersion' in (shop.Parameters || {})) && !('CheckBootstrapVersion' in (shop.Rules || {})),
+  `ShopApp: the template still has the bootstrap version parameter or rule (${JSON.stringify(Object.keys(shop.Parameters || {}))})`);
+const shopBucket = `cdkx-shop-artifacts-${TOOLING}-\${AWS::Region}`;
+const codes = resources(shop, 'AWS::Lambda::Function').map((r) => r.Properties.Code);
+check(codes.length === 1 && JSON.stringify(codes[0].S3Bucket) === JSON.stringify({ 'Fn::Sub': shopBucket })
+  && String(codes[0].S3Key).startsWith('assets/'),
+  `ShopApp: the function's code is not in ${shopBucket} under assets/ (got ${JSON.stringify(codes)})`);
+const shopFiles = Object.values(JSON.parse(fs.readFileSync(path.join(outdir, 'ShopApp.assets.json'), 'utf8')).files || {});
+const code = shopFiles.find((a) => a.source.packaging === 'zip');
+const destinations = code ? Object.values(code.destinations) : [];
+check(destinations.length === 1 && destinations[0].bucketName === shopBucket && destinations[0].objectKey.startsWith('assets/'),
+  `ShopApp.assets.json: the Lambda code is not published to ${shopBucket} under assets/ (got ${JSON.stringify(destinations)})`);
+const repositories = resources(template('Tooling'), 'AWS::ECR::Repository').map((r) => r.Properties);
+check(repositories.length === 1 && repositories[0].RepositoryName === 'cdkx-shop/assets' && repositories[0].ImageTagMutability === 'IMMUTABLE',
+  `Tooling: expected one ECR repository cdkx-shop/assets with immutable tags (got ${JSON.stringify(repositories.map((r) => [r.RepositoryName, r.ImageTagMutability]))})`);
+if (pipelines.length === 1) {
+  // One publish action per distinct region of the targets (dev, acme, org: us-east-1; globex: eu-west-1), after the build.
+  const stages = pipelines[0].Properties.Stages;
+  const assets = stages.find((s) => s.Name === 'Assets');
+  check(assets && stages.indexOf(assets) === 2, `Tooling: no Assets stage right after Build (got ${stages.map((s) => s.Name).join(', ')})`);
+  const publish = assets ? assets.Actions.map((a) => `${a.Name}/${a.ActionTypeId.Provider}`).sort() : [];
+  check(JSON.stringify(publish) === JSON.stringify(['Publish-eu-west-1/CodeBuild', 'Publish-us-east-1/CodeBuild']),
+    `Tooling: the Assets stage does not publish once to each of eu-west-1 and us-east-1 (got ${publish.join(', ')})`);
+}
+for (const stack of ['Target-dev', 'Target-acme', 'Target-globex']) {
+  const tpl = template(stack);
+  const actionRole = Object.entries(tpl.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName === 'cdkx-shop-deploy-action');
+  const sids = Object.values(tpl.Resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && actionRole && r.Properties.Roles.some((role) => role.Ref === actionRole[0]))
+    .flatMap((r) => r.Properties.PolicyDocument.Statement.map((s) => s.Sid));
+  check(sids.includes('ShiftContractLambdaAliases'), `${stack}: the lambdaUpdate preset's statement ShiftContractLambdaAliases is not on the action role (got ${sids})`);
 }
 
 if (failures.length > 0) {

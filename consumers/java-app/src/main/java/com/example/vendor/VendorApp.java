@@ -2,15 +2,19 @@ package com.example.vendor;
 
 import io.github.cdkcrossaccountcicd.ApprovalOptions;
 import io.github.cdkcrossaccountcicd.ArtifactStore;
+import io.github.cdkcrossaccountcicd.AssetPublishingOptions;
 import io.github.cdkcrossaccountcicd.BlueGreenEfsDeploy;
 import io.github.cdkcrossaccountcicd.BlueGreenHookCommands;
 import io.github.cdkcrossaccountcicd.CapacityStrategy;
 import io.github.cdkcrossaccountcicd.CloudFormationDeploymentProps;
 import io.github.cdkcrossaccountcicd.ConnectionSourceProps;
+import io.github.cdkcrossaccountcicd.ContainerRegistry;
 import io.github.cdkcrossaccountcicd.ContentBuildOptions;
+import io.github.cdkcrossaccountcicd.ContractStackSynthesizer;
 import io.github.cdkcrossaccountcicd.CrossAccountPipeline;
 import io.github.cdkcrossaccountcicd.DeploymentContract;
 import io.github.cdkcrossaccountcicd.DeploymentKind;
+import io.github.cdkcrossaccountcicd.DeploymentPermissions;
 import io.github.cdkcrossaccountcicd.FargateSpotRunner;
 import io.github.cdkcrossaccountcicd.GitHubOidcTrust;
 import io.github.cdkcrossaccountcicd.PipelineBuildOptions;
@@ -23,6 +27,7 @@ import io.github.cdkcrossaccountcicd.StackSetAdministrationPermissions;
 import io.github.cdkcrossaccountcicd.StackSetDeploymentProps;
 import io.github.cdkcrossaccountcicd.TenantDeploymentRole;
 import io.github.cdkcrossaccountcicd.TenantDeploymentRoleStackSet;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +40,9 @@ import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.ec2.Vpc;
 import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 
@@ -42,8 +50,8 @@ import software.amazon.awscdk.services.s3.Bucket;
  * A software vendor's CDK app using cdk-cross-account-cicd through its Java bindings:
  * one tooling account (two regions, and a Fargate Spot job runner), a dev account (which also
  * runs the blue/green web tier on EFS), two tenant accounts and the management account that rolls
- * the tenant roles out to an OU. Every stack has an explicit environment, so synthesis needs no
- * AWS credentials.
+ * the tenant roles out to an OU. Every stack but ShopApp (the env-agnostic application the
+ * pipeline releases) has an explicit environment, so synthesis needs no AWS credentials.
  */
 public final class VendorApp {
     public static final String TOOLING = "111111111111";
@@ -76,6 +84,20 @@ public final class VendorApp {
                 .contract(contract)
                 .artifactExpiration(Duration.days(30))
                 .build();
+        // Tooling account: the contract's image repositories (cdkx-shop/assets for image assets), pullable in the organization.
+        ContainerRegistry.Builder.create(tooling, "Registry").contract(contract).build();
+
+        // The application the pipeline releases: no env, one template for every tenant and region. Its
+        // assets go to the contract's store of the region it is deployed to; the tenants need no bootstrap.
+        Stack shopApp = new Stack(app, "ShopApp", StackProps.builder()
+                .synthesizer(ContractStackSynthesizer.Builder.create().contract(contract).build())
+                .build());
+        Function.Builder.create(shopApp, "Handler")
+                .runtime(Runtime.NODEJS_20_X)
+                .handler("index.handler")
+                // In the app directory, where `cdk synth` and `mvn test` run.
+                .code(Code.fromAsset(Path.of("lambda").toAbsolutePath().toString()))
+                .build();
 
         // The release pipeline: Dev with an integration test step, then the tenants after an approval.
         CrossAccountPipeline.Builder.create(tooling, "Release")
@@ -98,6 +120,10 @@ public final class VendorApp {
                         .stackName("shop-app")
                         .templatePath("ShopApp.template.json")
                         .build()))
+                // An Assets stage after the build publishes ShopApp's Lambda code once per region of the targets.
+                .assetPublishing(AssetPublishingOptions.builder()
+                        .manifestPaths(List.of("ShopApp.assets.json"))
+                        .build())
                 .stages(List.of(
                         PipelineStageOptions.builder()
                                 .name("Dev")
@@ -185,7 +211,9 @@ public final class VendorApp {
                     .executionRoleStatements(List.of(PolicyStatement.Builder.create()
                             .actions(List.of("sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes"))
                             .resources(List.of("arn:aws:sns:*:" + target.getAccount() + ":shop-*"))
-                            .build()));
+                            .build()))
+                    // The action role may also roll new code out to the contract's Lambda functions.
+                    .permissions(List.of(DeploymentPermissions.lambdaUpdate()));
             if (target.getId().equals("dev")) {
                 roles.gitHubOidc(GitHubOidcTrust.builder().repository("acme/shop").branch("main").build());
             }

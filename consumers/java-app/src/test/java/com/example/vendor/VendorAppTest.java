@@ -3,6 +3,7 @@ package com.example.vendor;
 import static com.example.vendor.VendorApp.ORGANIZATION;
 import static com.example.vendor.VendorApp.TOOLING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,7 +107,7 @@ class VendorAppTest {
         assertEquals("shop-release", pipeline.get("Name"));
         List<String> stages = ((List<Map<String, Object>>) pipeline.get("Stages")).stream()
                 .map(s -> (String) s.get("Name")).collect(Collectors.toList());
-        assertEquals(List.of("Source", "Build", "Dev-Wave-1-of-1", "Verify-Dev", "Approve-Prod", "Prod-Wave-1-of-1",
+        assertEquals(List.of("Source", "Build", "Assets", "Dev-Wave-1-of-1", "Verify-Dev", "Approve-Prod", "Prod-Wave-1-of-1",
                 "Guardrails-Wave-1-of-1"), stages);
     }
 
@@ -273,5 +275,80 @@ class VendorAppTest {
                         .build());
         assertTrue(error.getMessage().contains("healthCheckPath = \"health.html\""), error.getMessage());
         assertTrue(error.getMessage().contains("Fix:"), error.getMessage());
+    }
+
+    // ShopApp, synthesized with the contract's synthesizer: one env-agnostic template for every tenant.
+    static final String SHOP_BUCKET = "cdkx-shop-artifacts-" + TOOLING + "-${AWS::Region}";
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shopAppNeedsNoBootstrapAndReadsItsCodeFromTheStoreOfItsRegion() {
+        Template t = template("ShopApp");
+        Map<String, Object> json = (Map<String, Object>) t.toJSON();
+        assertFalse(((Map<String, Object>) json.getOrDefault("Parameters", Map.of())).containsKey("BootstrapVersion"));
+        assertFalse(((Map<String, Object>) json.getOrDefault("Rules", Map.of())).containsKey("CheckBootstrapVersion"));
+        t.resourceCountIs("AWS::Lambda::Function", 1);
+        t.hasResourceProperties("AWS::Lambda::Function", Map.of(
+                "Code", Map.of(
+                        "S3Bucket", Map.of("Fn::Sub", SHOP_BUCKET),
+                        "S3Key", Match.stringLikeRegexp("^assets/"))));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shopAppAssetManifestPublishesTheCodeToTheContractStoreUnderAssets() throws IOException {
+        CloudAssembly assembly = app.synth();
+        Map<String, Object> manifest = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                Path.of(assembly.getDirectory(), "ShopApp.assets.json").toFile(), Map.class);
+        List<Map<String, Object>> code = ((Map<String, Map<String, Object>>) manifest.get("files")).values().stream()
+                .filter(a -> "zip".equals(((Map<String, Object>) a.get("source")).get("packaging")))
+                .collect(Collectors.toList());
+        assertEquals(1, code.size(), "expected one zip asset (the Lambda code) in ShopApp.assets.json");
+        List<Map<String, Object>> destinations = new java.util.ArrayList<>(
+                ((Map<String, Map<String, Object>>) code.get(0).get("destinations")).values());
+        assertEquals(1, destinations.size());
+        assertEquals(SHOP_BUCKET, destinations.get(0).get("bucketName"));
+        assertTrue(String.valueOf(destinations.get(0).get("objectKey")).startsWith("assets/"), destinations.toString());
+    }
+
+    @Test
+    void registryHasTheImageAssetsRepositoryWithImmutableTags() {
+        Template t = template("Tooling");
+        t.resourceCountIs("AWS::ECR::Repository", 1);
+        t.hasResourceProperties("AWS::ECR::Repository", Map.of(
+                "RepositoryName", "cdkx-shop/assets",
+                "ImageTagMutability", "IMMUTABLE"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void assetsStagePublishesOncePerRegionOfTheTargets() {
+        Map<String, Object> pipeline = (Map<String, Object>) template("Tooling").findResources("AWS::CodePipeline::Pipeline")
+                .values().iterator().next().get("Properties");
+        Map<String, Object> assets = ((List<Map<String, Object>>) pipeline.get("Stages")).stream()
+                .filter(s -> "Assets".equals(s.get("Name"))).findFirst().orElseThrow();
+        // The targets' regions: dev, acme and org (management) in us-east-1, globex in eu-west-1.
+        TreeSet<String> regions = new TreeSet<>(List.of(VendorApp.DEV.getRegion(), "us-east-1" /* the org target */));
+        VendorApp.TENANTS.forEach(target -> regions.add(target.getRegion()));
+        assertEquals(2, regions.size());
+        List<String> expected = regions.stream().map(r -> "Publish-" + r + "/CodeBuild").collect(Collectors.toList());
+        List<String> actions = ((List<Map<String, Object>>) assets.get("Actions")).stream()
+                .map(a -> a.get("Name") + "/" + ((Map<String, Object>) a.get("ActionTypeId")).get("Provider"))
+                .sorted().collect(Collectors.toList());
+        assertEquals(expected, actions);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Target-dev", "Target-acme", "Target-globex"})
+    void lambdaUpdatePresetIsOnTheActionRole(String stackId) {
+        Template t = template(stackId);
+        Map<String, Map<String, Object>> roles = t.findResources("AWS::IAM::Role",
+                Map.of("Properties", Map.of("RoleName", "cdkx-shop-deploy-action")));
+        assertEquals(1, roles.size());
+        t.hasResourceProperties("AWS::IAM::Policy", Map.of(
+                "Roles", List.of(Map.of("Ref", roles.keySet().iterator().next())),
+                "PolicyDocument", Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Sid", "ShiftContractLambdaAliases",
+                        "Action", Match.arrayWith(List.of("lambda:UpdateAlias", "lambda:UpdateFunctionCode"))))))))));
     }
 }
