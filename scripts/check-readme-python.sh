@@ -69,6 +69,9 @@ for number, line in enumerate(lines, 1):
         folder = out / f"line-{start:04d}"
         folder.mkdir(parents=True)
         (folder / "app.py").write_text("\n".join(lines[start:number - 1]) + "\n", encoding="utf-8")
+        # Examples that bundle Lambda code read it from ./api, as a user's app would.
+        (folder / "api").mkdir()
+        (folder / "api" / "index.py").write_text("def handler(event, context):\n    return None\n", encoding="utf-8")
         start = None
 if start is not None:
     sys.exit(f"{readme.name}:{start}: a ```python block is never closed")
