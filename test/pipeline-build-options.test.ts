@@ -187,5 +187,11 @@ describe('buildProjects and deployProjects', () => {
       `Tooling/Release/CodeBuildDeployment2/${DEV}/Project`,
     ]);
     expect(Object.keys(Template.fromStack(stack).findResources('AWS::CodeBuild::Project')).filter((id) => id.includes('CodeBuildDeployment'))).toHaveLength(3);
+    // Two CodeBuild kinds each let the pipeline role start their projects, under Sids of their own:
+    // CloudFormation's validation (E3510, an error with cdk init's validateAgainstDefaultRules) refuses twins.
+    const sids = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement.map((statement: any) => statement.Sid))
+      .filter((sid) => sid?.startsWith('RunDeployProjects'));
+    expect(sids).toEqual(['RunDeployProjects', 'RunDeployProjects2']);
   });
 });

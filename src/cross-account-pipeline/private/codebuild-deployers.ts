@@ -79,7 +79,9 @@ export class CodeBuildDeployers extends Construct {
     this.node.addValidation({ validate: () => this.templateSizeProblems() });
     const projects = this.projectArn(`${this.namePrefix}-*`);
     props.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RunDeployProjects',
+      // A second CodeBuild kind of the pipeline is bound as 'CodeBuildDeployment2' (and so on):
+      // its statement needs a Sid of its own (CloudFormation's validation, E3510, refuses twins).
+      sid: `RunDeployProjects${/\d*$/.exec(this.node.id)![0]}`,
       actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
       resources: [projects],
     }));
