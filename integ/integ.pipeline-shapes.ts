@@ -1,8 +1,8 @@
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { checkWithNag, INTEG_TENANT_ACCOUNT, INTEG_TOOLING_ACCOUNT, newIntegApp } from './integ-environment';
-import { ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind, PipelineSource } from '../src';
+import { ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind, LambdaDeployStrategy, PipelineSource } from '../src';
 
 /**
  * The pipeline shapes other than build-and-deploy, in one tooling stack
@@ -13,7 +13,10 @@ import { ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind
  *   stage of CloudFormation kind, with no push trigger either;
  * - a StackSet kind: the build's template updates a service-managed StackSet
  *   targeting an OU, with percent failure tolerance and concurrency, from the
- *   organization's management account (CDKX_INTEG_TENANT_ACCOUNT).
+ *   organization's management account (CDKX_INTEG_TENANT_ACCOUNT);
+ * - the Lambda traffic-shift and in-place CodeDeploy kinds, one stage each (the
+ *   tenant's roles need `lambdaDeployments` and `codeDeployServerDeployments`,
+ *   and the function, alias, application and group must exist).
  * For a real run the sources are a CodeConnections connection
  * (CDKX_INTEG_CONNECTION_ARN, CDKX_INTEG_REPOSITORY, and
  * CDKX_INTEG_TEMPLATES_REPOSITORY for the one without a build) and an OU id in
@@ -82,6 +85,31 @@ export function buildPipelineShapesIntegApp(app: App = newIntegApp()): { app: Ap
       maxConcurrentPercentage: 25,
     }),
     stages: [{ name: 'Org', targets: [{ id: 'org', account: INTEG_TENANT_ACCOUNT, region }] }],
+  });
+  // (4) Stages of other kinds: a Lambda alias shifted canary with an alarm, then a fleet deployed in place.
+  new CrossAccountPipeline(stack, 'Services', {
+    contract,
+    artifactStore: store,
+    pipelineName: 'cdkx-integ-shapes-services',
+    source: PipelineSource.connection({ ...connection, filePaths: ['services/**'] }),
+    buildOptions: { commands: ['npm ci', 'npm run package'], outputDirectory: 'dist' },
+    stages: [
+      {
+        name: 'Api',
+        deploymentKind: DeploymentKind.lambdaTrafficShift({
+          functionName: 'integ-api',
+          aliasName: 'live',
+          strategy: LambdaDeployStrategy.canary(10, Duration.minutes(5)),
+          alarmNames: ['integ-api-errors'],
+        }),
+        targets: [{ id: 'api', account: INTEG_TENANT_ACCOUNT, region }],
+      },
+      {
+        name: 'Web',
+        deploymentKind: DeploymentKind.codeDeployServer({ applicationName: 'integ-web', deploymentGroupName: 'integ-web-fleet' }),
+        targets: [{ id: 'web', account: INTEG_TENANT_ACCOUNT, region }],
+      },
+    ],
   });
   checkWithNag(stack);
 
