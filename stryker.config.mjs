@@ -108,7 +108,7 @@ export const equivalentMutants = [
     reason: 'same duplicate test as the line above, replaced by false: never true here anyway',
   },
   {
-    file: 'src/cross-account-pipeline/rollout-plan.ts', line: 347, mutator: 'ConditionalExpression', replacement: 'true',
+    file: 'src/cross-account-pipeline/rollout-plan.ts', line: 399, mutator: 'ConditionalExpression', replacement: 'true',
     reason: "`other !== index`: each stage's names are checked once and are distinct (Approve-, Verify- and -Wave- names never equal one another), so a name seen before always belongs to another stage",
   },
   {
