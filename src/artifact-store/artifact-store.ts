@@ -1,4 +1,4 @@
-import { Aws, Duration, IResource, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, IResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -14,6 +14,7 @@ import { guardPolicySizes } from '../shared/policy-size-guard';
 import { PRIVATE_BUCKET_DEFAULTS } from '../shared/private-bucket';
 import { isEmptyReaderScope, ReaderScope, readerConditions } from '../shared/reader-conditions';
 import { createAccessLogsBucket, logAccessTo } from '../shared/server-access-logs';
+import { toolingResourceProblems } from '../shared/tooling-resource-problems';
 import { checkAccountList, Problem, throwIfProblems } from '../shared/validation';
 
 /**
@@ -346,24 +347,9 @@ export class ArtifactStore extends ArtifactStoreBase {
 
 function storeProblems(scope: Construct, props: ArtifactStoreProps): Problem[] {
   const problems = contractProblems(props.contract);
-  const account = Stack.of(scope).account;
-  const tooling = props.contract.toolingAccount;
-  if (!Token.isUnresolved(account) && !Token.isUnresolved(tooling) && account !== tooling) {
-    problems.push({
-      property: 'contract.toolingAccount',
-      value: tooling,
-      reason: `the store's stack deploys to account ${account}, but tenant roles read artifacts only from the contract's tooling account`,
-      fix: `deploy the store in account ${tooling}, or build the contract with toolingAccount '${account}'`,
-    });
-  }
-  if (props.contract.organizationId && props.readerAccounts && props.readerAccounts.length > 0) {
-    problems.push({
-      property: 'readerAccounts',
-      value: props.readerAccounts,
-      reason: 'with an organization in the contract every member account may already read; an account list would only grow the policies',
-      fix: 'drop readerAccounts, or drop organizationId from the contract to list accounts instead',
-    });
-  }
+  problems.push(...toolingResourceProblems(Stack.of(scope).account, props.contract, props.readerAccounts, {
+    resource: 'store', tenantsDo: 'tenant roles read artifacts', membersDo: 'read',
+  }));
   if (props.autoDeleteObjects && props.removalPolicy !== RemovalPolicy.DESTROY) {
     problems.push({
       property: 'autoDeleteObjects',

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { codeDeployAgentInstallCommands } from './private/agent-install';
 import { codeDeployNameProblems } from '../cross-account-pipeline/codedeploy-server-deployment';
 import { TENANT_KEY_READ_ACTIONS, TENANT_OBJECT_READ_ACTIONS } from '../shared/artifact-access';
+import { codeDeployAgentStatement } from '../shared/codedeploy-agent';
 import { contractProblems } from '../shared/contract-problems';
 import { DeploymentContract } from '../shared/deployment-contract';
 import { addNagSuppressions, suppressOnDefaultPolicy } from '../shared/nag-suppressions';
@@ -120,17 +121,7 @@ export class CodeDeployServerGroup extends Construct {
         'StringEquals': { 'kms:ViaService': `s3.${region}.amazonaws.com` },
       },
     }));
-    // The agent's host-command actions have no resource type: '*' is the only form IAM accepts.
-    this.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RunCodeDeployAgent',
-      actions: [
-        'codedeploy-commands-secure:GetDeploymentSpecification',
-        'codedeploy-commands-secure:PollHostCommand',
-        'codedeploy-commands-secure:PutHostCommandAcknowledgement',
-        'codedeploy-commands-secure:PutHostCommandComplete',
-      ],
-      resources: ['*'],
-    }));
+    this.instanceRole.addToPrincipalPolicy(codeDeployAgentStatement());
 
     const userData = ec2.UserData.forLinux();
     userData.addCommands(...codeDeployAgentInstallCommands(region));

@@ -15,6 +15,7 @@ import { addNagSuppressions } from '../shared/nag-suppressions';
 import { IMAGE_ASSETS_REPOSITORY } from '../shared/naming';
 import { estimateResolvedLength } from '../shared/policy-size';
 import { readerConditions } from '../shared/reader-conditions';
+import { toolingResourceProblems } from '../shared/tooling-resource-problems';
 import { checkAccountList, describeProblem, Problem, throwIfProblems } from '../shared/validation';
 
 /**
@@ -394,24 +395,9 @@ function registryProblems(scope: Construct, props: ContainerRegistryProps, names
       fix: "name your repositories in repositoryNames (for example ['web']), or leave imageAssets on",
     });
   }
-  const account = Stack.of(scope).account;
-  const tooling = props.contract.toolingAccount;
-  if (!Token.isUnresolved(account) && !Token.isUnresolved(tooling) && account !== tooling) {
-    problems.push({
-      property: 'contract.toolingAccount',
-      value: tooling,
-      reason: `the registry's stack deploys to account ${account}, but tenants pull images only from the contract's tooling account`,
-      fix: `deploy the registry in account ${tooling}, or build the contract with toolingAccount '${account}'`,
-    });
-  }
-  if (props.contract.organizationId && props.readerAccounts && props.readerAccounts.length > 0) {
-    problems.push({
-      property: 'readerAccounts',
-      value: props.readerAccounts,
-      reason: 'with an organization in the contract every member account may already pull; an account list would only grow the policies',
-      fix: 'drop readerAccounts, or drop organizationId from the contract to list accounts instead',
-    });
-  }
+  problems.push(...toolingResourceProblems(Stack.of(scope).account, props.contract, props.readerAccounts, {
+    resource: 'registry', tenantsDo: 'tenants pull images', membersDo: 'pull',
+  }));
   if (props.emptyOnDelete && props.removalPolicy !== RemovalPolicy.DESTROY) {
     problems.push({
       property: 'emptyOnDelete',

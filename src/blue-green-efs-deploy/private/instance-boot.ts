@@ -8,6 +8,7 @@
  * runs hooks against an instance without its code. The agent's systemd
  * drop-in keeps that order after reboots.
  */
+import { CODEDEPLOY_AGENT_INSTALL_LINES } from '../../shared/codedeploy-agent';
 
 export interface InstanceBootOptions {
   readonly fileSystemId: string;
@@ -109,13 +110,7 @@ export function instanceBootCommands(options: InstanceBootOptions): string[] {
     '# CodeDeploy agent last. The drop-in makes systemd start it only once EFS is',
     '# mounted, also after a reboot; the installer starts it right away.',
     ...requiresMount('codedeploy-agent', shared !== undefined),
-    'case "$CDKX_REGION" in cn-*) s3_suffix=amazonaws.com.cn ;; *) s3_suffix=amazonaws.com ;; esac',
-    'installer="$(mktemp)"',
-    'retry curl -fsSL -o "$installer" "https://aws-codedeploy-$CDKX_REGION.s3.$CDKX_REGION.$s3_suffix/latest/install"',
-    'chmod +x "$installer"',
-    'retry "$installer" auto',
-    'rm -f "$installer"',
-    'systemctl enable --now codedeploy-agent',
+    ...CODEDEPLOY_AGENT_INSTALL_LINES,
   ];
 }
 

@@ -7,6 +7,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { codeDeployAgentStatement } from '../../shared/codedeploy-agent';
 import { addNagSuppressions, suppressOnDefaultPolicy } from '../../shared/nag-suppressions';
 
 /** Tag every fleet instance carries (through the launch template, so CodeDeploy's copies carry it too). */
@@ -57,17 +58,7 @@ export class WebFleet extends Construct {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'Web fleet instances: read the live color, fetch release bundles, talk to the CodeDeploy agent endpoint',
     });
-    // The agent's host-command actions have no resource type: '*' is the only form IAM accepts.
-    this.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RunCodeDeployAgent',
-      actions: [
-        'codedeploy-commands-secure:GetDeploymentSpecification',
-        'codedeploy-commands-secure:PollHostCommand',
-        'codedeploy-commands-secure:PutHostCommandAcknowledgement',
-        'codedeploy-commands-secure:PutHostCommandComplete',
-      ],
-      resources: ['*'],
-    }));
+    this.instanceRole.addToPrincipalPolicy(codeDeployAgentStatement());
 
     this.instanceSecurityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: props.vpc,
