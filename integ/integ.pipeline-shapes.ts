@@ -2,7 +2,10 @@ import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { checkWithNag, INTEG_TENANT_ACCOUNT, INTEG_TOOLING_ACCOUNT, newIntegApp } from './integ-environment';
-import { ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind, LambdaDeployStrategy, PipelineSource } from '../src';
+import {
+  ArtifactStore, CloudFormationTransform, CrossAccountPipeline, DeploymentContract, DeploymentKind, LambdaDeployStrategy, PipelineSource,
+  ReleaseParameter,
+} from '../src';
 
 /**
  * The pipeline shapes other than build-and-deploy, in one tooling stack
@@ -16,7 +19,10 @@ import { ArtifactStore, CrossAccountPipeline, DeploymentContract, DeploymentKind
  *   organization's management account (CDKX_INTEG_TENANT_ACCOUNT);
  * - the Lambda traffic-shift and in-place CodeDeploy kinds, one stage each (the
  *   tenant's roles need `lambdaDeployments` and `codeDeployServerDeployments`,
- *   and the function, alias, application and group must exist).
+ *   and the function, alias, application and group must exist), after a build
+ *   that runs Docker (privileged) and a SAM stage: the packaged template's
+ *   transform expanded through change sets, the code's bucket and key passed
+ *   as release parameters (the tenant's roles need the SAM preset).
  * For a real run the sources are a CodeConnections connection
  * (CDKX_INTEG_CONNECTION_ARN, CDKX_INTEG_REPOSITORY, and
  * CDKX_INTEG_TEMPLATES_REPOSITORY for the one without a build) and an OU id in
@@ -92,8 +98,19 @@ export function buildPipelineShapesIntegApp(app: App = newIntegApp()): { app: Ap
     artifactStore: store,
     pipelineName: 'cdkx-integ-shapes-services',
     source: PipelineSource.connection({ ...connection, filePaths: ['services/**'] }),
-    buildOptions: { commands: ['npm ci', 'npm run package'], outputDirectory: 'dist' },
+    buildOptions: { commands: ['npm ci', 'npm run package', 'docker build -t services .'], outputDirectory: 'dist', privileged: true },
     stages: [
+      {
+        name: 'Sam',
+        deploymentKind: DeploymentKind.cloudFormation({
+          stackName: 'integ-sam-app',
+          templatePath: 'packaged.yaml',
+          transforms: [CloudFormationTransform.SERVERLESS],
+          useChangeSets: true,
+          releaseParameters: { CodeBucket: ReleaseParameter.artifactBucketName(), CodeKey: ReleaseParameter.artifactObjectKey() },
+        }),
+        targets: [{ id: 'sam', account: INTEG_TENANT_ACCOUNT, region }],
+      },
       {
         name: 'Api',
         deploymentKind: DeploymentKind.lambdaTrafficShift({
