@@ -69,9 +69,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // the issue measured with; 10 needs Node 22, and the quick start runs on Node 20.
     '@stryker-mutator/core@~8.7.0',
     '@stryker-mutator/jest-runner@~8.7.0',
-    // The CDK ecosystem's asset publisher, pinned as the pipeline's Assets stage runs it:
-    // tests list a ContractStackSynthesizer app's manifest with it, offline.
-    'cdk-assets@4.7.3',
+    // The CDK ecosystem's asset publisher library, pinned as the pipeline's Assets stage
+    // installs it: tests run the stage's commands with it against a local S3 endpoint.
+    '@aws-cdk/cdk-assets-lib@1.5.0',
   ],
 
   jestOptions: {

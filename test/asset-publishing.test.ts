@@ -1,25 +1,26 @@
 /**
  * The Assets stage of a CrossAccountPipeline: after the build and before any
- * deployment, one cdk-assets publish per distinct region of the targets (never
+ * deployment, one publish run (the CDK asset publisher, @aws-cdk/cdk-assets-lib) per distinct region of the targets (never
  * per target), run by a project whose role is on the contract's pipeline path
  * and may write only assets/ of the contract's stores (and, with images, push
  * to the contract's repository) in those regions.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Manifest } from 'aws-cdk-lib/cloud-assembly-schema';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   ArtifactStore, AssetPublishingOptions, ContractStackSynthesizer, CrossAccountPipeline, CrossAccountPipelineProps, DeploymentContract,
   DeploymentKind, FleetRing, FleetRollout, PipelineSource, PipelineTarget, TenantRegistry,
 } from '../src';
+import { publishBuildSpec, runPublishCommands } from './support/asset-publish-run';
 import { APP_VARIANTS } from './support/integ-apps';
 import { synthErrorOf } from './support/synth-error';
-import { publishCommands } from '../src/cross-account-pipeline/asset-publishing';
+import { DEFAULT_CDK_ASSETS_LIB_VERSION, DEFAULT_CLOUD_ASSEMBLY_SCHEMA_VERSION } from '../src/cross-account-pipeline/private/asset-publish-commands';
 import { planRollout } from '../src/cross-account-pipeline/rollout-plan';
 
 const TOOLING = '111111111111';
@@ -110,14 +111,33 @@ describe('the Assets stage', () => {
     expect(resourcesOf(without, 'AWS::IAM::Role').some(([id]) => /AssetsPublishRole/.test(id))).toBe(false);
   });
 
-  test('the publish project runs the pinned cdk-assets on the manifests, with AWS_REGION from the action', () => {
+  test('the publish project installs the pinned publisher outside the build output, without install scripts, and runs it with AWS_REGION from the action', () => {
     const [, project] = resourcesOf(template, 'AWS::CodeBuild::Project').find(([id]) => /ShopAssetsPublish/.test(id))!;
-    const spec = JSON.parse(project.Properties.Source.BuildSpec);
-    const commands: string[] = spec.phases.build.commands;
-    expect(commands[commands.length - 1]).toBe(
-      'for m in cdk.out/*.assets.json; do AWS_REGION="$PUBLISH_REGION" AWS_DEFAULT_REGION="$PUBLISH_REGION" npx --yes cdk-assets@4.7.3 publish --path "$m" || exit 1; done');
+    const phases = publishBuildSpec(template);
+    expect(phases.install['runtime-versions']).toEqual({ nodejs: '20' });
+    expect(phases.install.commands).toEqual([
+      'mkdir -p /tmp/cdkx-asset-publisher && (cd /tmp/cdkx-asset-publisher && npm install --prefix /tmp/cdkx-asset-publisher --no-save --no-package-lock '
+      + '--ignore-scripts --no-audit --no-fund @aws-cdk/cdk-assets-lib@1.5.0 @aws-cdk/cloud-assembly-schema@55.6.0)',
+    ]);
+    const publish = phases.build.commands[phases.build.commands.length - 1];
+    expect(publish).toMatch(/^AWS_REGION="\$PUBLISH_REGION" AWS_DEFAULT_REGION="\$PUBLISH_REGION" node -e "[^"$`\\]+" \/tmp\/cdkx-asset-publisher cdk.out\/\*.assets.json$/);
+    // The library is required by its absolute path: a node_modules in the build output is never resolved.
+    expect(publish).toContain("require(process.argv[1]+'/node_modules/@aws-cdk/cdk-assets-lib')");
     expect(project.Properties.Environment.PrivilegedMode).toBe(false);
     expect(project.Properties.EncryptionKey).toBeDefined();
+  });
+
+  test('other pinned versions are installed as given', () => {
+    const phases = publishBuildSpec(synth({ assetPublishing: { ...MANIFESTS, cdkAssetsLibVersion: '1.4.2', cloudAssemblySchemaVersion: '56.0.1' } }));
+    expect(phases.install.commands[0]).toContain(' @aws-cdk/cdk-assets-lib@1.4.2 @aws-cdk/cloud-assembly-schema@56.0.1)');
+    expect(phases.build.commands.join('\n')).toContain('with @aws-cdk/cloud-assembly-schema@56.0.1: set assetPublishing.cloudAssemblySchemaVersion');
+  });
+
+  test('the defaults are the versions this project tests with (its devDependency and the schema it resolves)', () => {
+    const root = path.join(__dirname, '..', 'node_modules', '@aws-cdk', 'cdk-assets-lib');
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version).toBe(DEFAULT_CDK_ASSETS_LIB_VERSION);
+    const schema = require.resolve('@aws-cdk/cloud-assembly-schema/package.json', { paths: [root] });
+    expect(JSON.parse(fs.readFileSync(schema, 'utf8')).version).toBe(DEFAULT_CLOUD_ASSEMBLY_SCHEMA_VERSION);
   });
 
   test('the publish role is on the contract\'s pipeline path, assumed only by CodeBuild of this account', () => {
@@ -223,31 +243,54 @@ describe('the publish commands against a real asset manifest', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs the checks before `cdk-assets publish` (not the publish itself) in the build output directory. */
-  function runChecks(options: AssetPublishingOptions): { ok: boolean; stderr: string } {
-    const checks = publishCommands(options).slice(0, 2).join('\n');
-    try {
-      execFileSync('sh', ['-ec', checks], { cwd: dir, stdio: 'pipe' });
-      return { ok: true, stderr: '' };
-    } catch (e: any) {
-      return { ok: false, stderr: String(e.stderr) };
-    }
+  /**
+   * Runs the stage's build commands with these options (credentials that
+   * sign nothing real and an endpoint that answers nothing: each refusal
+   * must come before any AWS call).
+   */
+  async function runChecks(options: AssetPublishingOptions): Promise<{ ok: boolean; stderr: string }> {
+    const run = await runPublishCommands(publishBuildSpec(synth({ assetPublishing: options })).build.commands, dir, {
+      PUBLISH_REGION: REGION, AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    });
+    return { ok: run.status === 0, stderr: run.stderr };
   }
 
-  test('a manifest with an image asset stops the stage unless dockerImages is set', () => {
-    const refused = runChecks(MANIFESTS);
+  test('a manifest with an image asset stops the stage unless dockerImages is set', async () => {
+    const refused = await runChecks(MANIFESTS);
     expect(refused.ok).toBe(false);
     expect(refused.stderr).toContain('cdk.out/ShopApp.assets.json: holds Docker image assets; set assetPublishing.dockerImages to publish them');
-    expect(runChecks({ ...MANIFESTS, dockerImages: true })).toEqual({ ok: true, stderr: '' });
+    // Allowed, the run passes the check and fails at the first AWS call (port 9 answers nothing).
+    const allowed = await runChecks({ ...MANIFESTS, dockerImages: true });
+    expect(allowed.ok).toBe(false);
+    expect(allowed.stderr).not.toContain('holds Docker image assets');
+    expect(allowed.stderr).toContain('was not published');
   });
 
-  test('a manifest path that matches nothing stops the stage', () => {
-    const missing = runChecks({ manifestPaths: ['dist/*.assets.json'], dockerImages: true });
+  test('a manifest path that matches nothing stops the stage', async () => {
+    const missing = await runChecks({ manifestPaths: ['dist/*.assets.json'], dockerImages: true });
     expect(missing.ok).toBe(false);
     expect(missing.stderr).toContain('asset manifest dist/*.assets.json is not in the build output');
   });
 
-  test('an asset built by a command (source.executable) stops the stage: the publish step runs no repository code', () => {
+  test('a manifest of a newer schema than the pinned one stops the stage before any upload, naming the setting to raise', async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.out', 'ShopApp.assets.json'), 'utf8'));
+    const future = path.join(dir, 'cdk.out', 'Future.assets.json');
+    fs.writeFileSync(future, JSON.stringify({ ...manifest, version: '99.0.0' }));
+    try {
+      const refused = await runChecks({ manifestPaths: ['cdk.out/ShopApp.assets.json', 'cdk.out/Future.assets.json'], dockerImages: true });
+      expect(refused.ok).toBe(false);
+      expect(refused.stderr).toContain('cdk.out/Future.assets.json: ');
+      expect(refused.stderr).toContain('99.0.0');
+      expect(refused.stderr).toContain('(the publish step reads asset manifests with @aws-cdk/cloud-assembly-schema@55.6.0: '
+        + 'set assetPublishing.cloudAssemblySchemaVersion to a release whose major version is that of the manifest)');
+      // The readable manifest listed first was not published either: every manifest is read before any upload.
+      expect(refused.stderr).not.toContain('was not published');
+    } finally {
+      fs.rmSync(future);
+    }
+  });
+
+  test('an asset built by a command (source.executable) stops the stage: the publish step runs no repository code', async () => {
     const file = path.join(dir, 'cdk.out', 'ShopApp.assets.json');
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
     const copy = path.join(dir, 'cdk.out', 'Built.assets.json');
@@ -255,7 +298,7 @@ describe('the publish commands against a real asset manifest', () => {
     first.source = { executable: ['sh', '-c', 'echo pwned'] };
     fs.writeFileSync(copy, JSON.stringify({ ...manifest, dockerImages: {} }));
     try {
-      const refused = runChecks({ manifestPaths: ['cdk.out/Built.assets.json'] });
+      const refused = await runChecks({ manifestPaths: ['cdk.out/Built.assets.json'] });
       expect(refused.ok).toBe(false);
       expect(refused.stderr).toContain('an asset built by a command (source.executable) would run repository code in the publish step');
     } finally {
@@ -278,9 +321,34 @@ describe('bad input', () => {
       `assetPublishing.manifestPaths[0] = ${JSON.stringify(p)}: must be a relative path inside the build output of letters, digits, \`.\`, \`_\`, \`-\`, \`/\` and \`*\`, without \`..\`. Fix: use the manifests' path in the build output, e.g. 'cdk.out/*.assets.json'`);
   });
 
-  test('a cdk-assets version that is not exact', () => {
-    expect(message({ ...MANIFESTS, cdkAssetsVersion: '^4.7.3' })).toContain(
-      "assetPublishing.cdkAssetsVersion = \"^4.7.3\": must be an exact version, so that every run publishes with the same cdk-assets. Fix: pin a release such as '4.7.3'");
+  test.each([
+    ['cdkAssetsLibVersion', '^1.5.0', '1.5.0'],
+    ['cloudAssemblySchemaVersion', 'latest', '55.6.0'],
+  ] as const)('a %s that is not exact (%s)', (name, value, example) => {
+    expect(message({ ...MANIFESTS, [name]: value })).toContain(
+      `assetPublishing.${name} = ${JSON.stringify(value)}: must be an exact version, so that every run publishes with the same code. Fix: pin a release such as '${example}'`);
+  });
+
+  test('a schema older than the one this aws-cdk-lib writes: a warning naming the version to set', () => {
+    const writer = Manifest.version();
+    const older = `${Number(writer.split('.')[0]) - 1}.0.0`;
+    const app = new App();
+    const contract = new DeploymentContract({ toolingAccount: TOOLING, organizationId: ORG_ID });
+    const stack = new Stack(app, 'Tooling', { env: { account: TOOLING, region: REGION } });
+    new CrossAccountPipeline(stack, 'Shop', pipelineProps(contract, new ArtifactStore(stack, 'Store', { contract }), {
+      assetPublishing: { ...MANIFESTS, cloudAssemblySchemaVersion: older },
+    }));
+    const warnings = app.synth().getStackByName('Tooling').messages.filter((m) => m.level === 'warning' && m.id === '/Tooling/Shop/Assets');
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      `assetPublishing.cloudAssemblySchemaVersion = '${older}': this aws-cdk-lib writes asset manifests of schema ${writer}, which the publish step cannot read. `
+      + `Fix: if the released application uses this aws-cdk-lib, set assetPublishing.cloudAssemblySchemaVersion to a ${writer.split('.')[0]}.x release of @aws-cdk/cloud-assembly-schema `
+      + '[ack: cdk-cross-account-cicd:assetSchemaBehind]',
+    ]);
+    // The default reads what this aws-cdk-lib writes: no warning.
+    const quiet = new App();
+    const quietStack = new Stack(quiet, 'Tooling', { env: { account: TOOLING, region: REGION } });
+    new CrossAccountPipeline(quietStack, 'Shop', pipelineProps(contract, new ArtifactStore(quietStack, 'Store', { contract })));
+    expect(quiet.synth().getStackByName('Tooling').messages.filter((m) => m.level === 'warning')).toEqual([]);
   });
 
   test('a pipeline without targets (build-only) has no region to publish to', () => {

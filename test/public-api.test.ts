@@ -72,7 +72,7 @@ const INTERNALS = [
   'renderS3Source', 'pipelineArnOf', 'RenderedSource', 'SOURCE_ARTIFACT', 'SOURCE_ACTION_NAME',
   'deploymentKindProblems', 'DEFAULT_MAX_CONCURRENCY', 'stateMachineNames', 'registryAccount',
   'REGISTRAR_ATTRIBUTES', 'ENGINE_ITEM_PREFIX', 'LOCK_ITEM_ID', 'RELEASE_ITEM_ID', 'ringFileKey', 'FLEET_METRIC_NAMESPACE', 'FleetHandoffStage', 'fleetHandoffProblems', 'fleetTemplateKey',
-  'AssetPublishingStage', 'assetPublishingProblems', 'DEFAULT_CDK_ASSETS_VERSION', 'publishCommands',
+  'AssetPublishingStage', 'assetPublishingProblems', 'DEFAULT_CDK_ASSETS_LIB_VERSION', 'DEFAULT_CLOUD_ASSEMBLY_SCHEMA_VERSION', 'publishCommands',
   'CodeDeployServerDeployment', 'codeDeployNameProblems', 'codeDeployAgentInstallCommands',
   'connectionArnProblems', 'pullRequestCiProblems', 'RepositorySourceOptions',
 ];

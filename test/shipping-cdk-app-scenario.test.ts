@@ -9,13 +9,16 @@
  * Must show: the assets are published once per region (2 publish actions, not
  * 4); the application template and its asset manifest name only the
  * contract's store and repository (no bootstrap bucket, role or version);
- * cdk-assets reads the manifest; and, with real IAM logic on the synthesized
+ * the Assets stage's commands, run with the real publisher
+ * (@aws-cdk/cdk-assets-lib) against a local AWS endpoint, publish each asset
+ * once into each region's store and repository, with requests that the
+ * publish role is allowed; and, with real IAM logic on the synthesized
  * templates (test/support/access-model.ts), each tenant's execution role
  * (and Lambda or ECS on the tenant's behalf) may read its region's assets and
  * may not write them.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
@@ -29,7 +32,9 @@ import {
 } from '../src';
 import { AccessModel, AccessModelOptions, AccessRequest, Decision, ModelRole } from './support/access-model';
 import { LoadedBucket, LoadedKey, LoadedRepository } from './support/assembly';
+import { publishBuildSpec, runPublishCommands } from './support/asset-publish-run';
 import { AWS_MANAGED_POLICIES } from './support/aws-managed-policies';
+import { LocalAwsEndpoint, RecordedRequest } from './support/local-aws-endpoint';
 
 const TOOLING = '111111111111';
 const TENANTS = ['222222222222', '333333333333'];
@@ -220,40 +225,6 @@ describe('the asset manifest', () => {
       }
     }
   });
-
-  /** The newest asset manifest schema major the pinned cdk-assets reads. */
-  const CDK_ASSETS_MAX_SCHEMA = 54;
-
-  test('cdk-assets (the pinned 4.7.3) lists the file and image assets offline, or refuses a newer manifest schema', () => {
-    const bin = path.join(__dirname, '..', 'node_modules', '.bin', 'cdk-assets');
-    expect(fs.existsSync(bin)).toBe(true);
-    const result = spawnSync(bin, ['ls', '--path', manifestFile()], {
-      encoding: 'utf8',
-      timeout: 120_000,
-      // No credentials and no reachable endpoint: `ls` must not need them.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
-    });
-    // cdk-assets 4.7.3, the newest on the registry, reads asset manifests up to schema 54; aws-cdk-lib
-    // 2.276 writes 55. On that line the publisher refuses the manifest: pinned here so that the day a
-    // cdk-assets release reads it, this fails and the pin (DEFAULT_CDK_ASSETS_VERSION) moves.
-    const schemaMajor = Number(JSON.parse(fs.readFileSync(manifestFile(), 'utf8')).version.split('.')[0]);
-    if (schemaMajor > CDK_ASSETS_MAX_SCHEMA) {
-      expect({ status: result.status, stderr: result.stderr }).toEqual({
-        status: 1, stderr: expect.stringContaining(`Maximum schema version supported is ${CDK_ASSETS_MAX_SCHEMA}.x.x, but found ${schemaMajor}.`),
-      });
-      return;
-    }
-    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: expect.anything() });
-    const manifest = Manifest.loadAssetManifest(manifestFile());
-    const ids = [...Object.keys(manifest.files ?? {}), ...Object.keys(manifest.dockerImages ?? {})];
-    for (const id of ids) expect(result.stdout).toContain(id);
-    // One line per asset ('<id> file|docker-image <source>'), then its destinations.
-    expect(result.stdout.match(/^[0-9a-f]{64} file /gm)).toHaveLength(2);
-    expect(result.stdout.match(/^[0-9a-f]{64} docker-image /gm)).toHaveLength(1);
-    expect(result.stdout).toContain(`"bucketName":"${STORE('${AWS::Region}')}"`);
-    expect(result.stdout).toContain(`"repositoryName":"${REPOSITORY}"`);
-    expect(result.stdout).not.toMatch(/hnb659fds|cdk-assets-|container-assets/);
-  });
 });
 
 describe('access proof: each tenant reads its region\'s assets and cannot write them', () => {
@@ -360,5 +331,133 @@ describe('access proof: each tenant reads its region\'s assets and cannot write 
       await expectDecision({ principal: stranger, action: 's3:GetObject', resource: `${bucket(region).arn}/${ASSET_KEY}` }, 'ImplicitlyDenied');
       await expectDecision({ principal: stranger, action: 'ecr:BatchGetImage', resource: repository(region).arn }, 'ImplicitlyDenied');
     }
+  });
+});
+
+describe('the Assets stage run with the real publisher (offline): each asset once into each region, every request allowed to the publish role', () => {
+  let model: AccessModel;
+  let endpoint: LocalAwsEndpoint;
+  let buildOutput: string;
+  let dockerLog: string;
+  const runs: Record<string, { status: number | null; stderr: string; requests: RecordedRequest[]; docker: string[] }> = {};
+  const manifest = () => Manifest.loadAssetManifest(manifestFile());
+  const storeKey = (region: string) => model.assembly.keys.find((k) => k.account === TOOLING && k.region === region && k.aliases.includes(`alias/cdkx-${Q}-artifacts`))!;
+
+  /** Runs the synthesized build commands of the Assets stage, as the action of that region does. */
+  async function publish(region: string) {
+    endpoint.clearRequests();
+    fs.writeFileSync(dockerLog, '');
+    const commands = publishBuildSpec(scenario.assembly.getStackByName(`Tooling-${PIPELINE_REGION}`).template).build.commands;
+    const run = await runPublishCommands(commands, buildOutput, {
+      PUBLISH_REGION: region,
+      AWS_ENDPOINT_URL: endpoint.endpoint,
+      // Docker is not on this machine: a stand-in records what the publisher asks of it.
+      PATH: `${path.dirname(dockerLog)}:${process.env.PATH}`,
+      DOCKER_LOG: dockerLog,
+    });
+    return { status: run.status, stderr: run.stderr, requests: [...endpoint.requests], docker: fs.readFileSync(dockerLog, 'utf8').split('\n').filter(Boolean) };
+  }
+
+  beforeAll(async () => {
+    model = AccessModel.fromAssembly(buildScenario(false).assembly, OPTIONS);
+    buildOutput = fs.mkdtempSync(path.join(os.tmpdir(), 'shipping-publish-'));
+    // The build output holds the application's cloud assembly as cdk.out (the manifest path the pipeline names).
+    fs.symlinkSync(scenario.assembly.directory, path.join(buildOutput, 'cdk.out'));
+    const bin = path.join(buildOutput, 'bin');
+    fs.mkdirSync(bin);
+    dockerLog = path.join(bin, 'docker.log');
+    fs.writeFileSync(path.join(bin, 'docker'), [
+      '#!/bin/sh',
+      'echo "$*" >> "$DOCKER_LOG"',
+      // Nothing is cached locally (inspect fails), so the image is built; the login reads its password.
+      'case "$1" in inspect) exit 1;; login) cat >/dev/null;; esac',
+      'exit 0',
+    ].join('\n'), { mode: 0o755 });
+    endpoint = await LocalAwsEndpoint.start(
+      REGIONS.map((region) => ({ name: STORE(region), region, kmsKeyArn: storeKey(region).arn })),
+      REGIONS.map((region) => ({ name: REPOSITORY, account: TOOLING, region })),
+    );
+    for (const region of REGIONS) runs[region] = await publish(region);
+  });
+
+  afterAll(async () => {
+    await endpoint?.stop();
+    fs.rmSync(buildOutput, { recursive: true, force: true });
+  });
+
+  test('the manifest is of the schema this aws-cdk-lib writes, which the pinned publisher reads', () => {
+    expect(JSON.parse(fs.readFileSync(manifestFile(), 'utf8')).version).toBe(Manifest.version());
+    for (const region of REGIONS) expect({ region, status: runs[region].status, stderr: runs[region].stderr }).toEqual({ region, status: 0, stderr: '' });
+  });
+
+  test.each(REGIONS)('in %s: the Lambda code and the template land in that region\'s store under assets/, encrypted with its key', (region) => {
+    const files = Object.values(manifest().files ?? {});
+    const keys = files.flatMap((f) => Object.values(f.destinations).map((d) => d.objectKey));
+    expect([...endpoint.objects.keys()].filter((k) => k.startsWith(`${STORE(region)}/`)).sort()).toEqual(keys.map((k) => `${STORE(region)}/${k}`).sort());
+    for (const key of keys) {
+      const object = endpoint.objects.get(`${STORE(region)}/${key}`)!;
+      expect(object.headers['x-amz-server-side-encryption']).toBe('aws:kms');
+      expect(object.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(storeKey(region).arn);
+    }
+    const template = files.find((f) => f.source.path?.endsWith('.template.json'))!;
+    const templateKey = Object.values(template.destinations)[0].objectKey;
+    expect(endpoint.objects.get(`${STORE(region)}/${templateKey}`)!.body.toString('utf8'))
+      .toBe(fs.readFileSync(path.join(scenario.assembly.directory, template.source.path!), 'utf8'));
+    const code = files.find((f) => f.source.packaging === 'zip')!;
+    expect(endpoint.objects.get(`${STORE(region)}/${Object.values(code.destinations)[0].objectKey}`)!.body.subarray(0, 2).toString('latin1')).toBe('PK');
+  });
+
+  test.each(REGIONS)('in %s: the image is built once and pushed to cdkx-<q>/assets of the tooling account there, after a login to that registry', (region) => {
+    const [image] = Object.values(manifest().dockerImages ?? {});
+    const tag = Object.values(image.destinations)[0].imageTag;
+    const registry = `${TOOLING}.dkr.ecr.${region}.amazonaws.com`;
+    const docker = runs[region].docker;
+    expect(docker.filter((c) => c.startsWith('login '))).toEqual([`login --username AWS --password-stdin ${registry}`]);
+    expect(docker.filter((c) => c.startsWith('build '))).toHaveLength(1);
+    expect(docker.filter((c) => c.startsWith('push '))).toEqual([`push ${registry}/${REPOSITORY}:${tag}`]);
+  });
+
+  test.each(REGIONS)('in %s: every request the publisher made is allowed to the publish role, and names only that region\'s store and repository', async (region) => {
+    const role = model.role(TOOLING, /ShopAssetsPublishRole/);
+    const requests = runs[region].requests;
+    expect(requests.length).toBeGreaterThan(0);
+    const repositoryArn = `arn:aws:ecr:${region}:${TOOLING}:repository/${REPOSITORY}`;
+    for (const request of requests) {
+      if (request.service === 'ecr') {
+        expect(request.region).toBe(region);
+        const resource = request.operation === 'GetAuthorizationToken' ? '*' : repositoryArn;
+        await model.expectDecision({ principal: role, action: `ecr:${request.operation}`, resource }, 'Allowed');
+        continue;
+      }
+      expect(request.bucket).toBe(STORE(region));
+      const bucketArn = `arn:aws:s3:::${request.bucket}`;
+      if ('location' in request.query) {
+        await model.expectDecision({ principal: role, action: 's3:GetBucketLocation', resource: bucketArn }, 'Allowed');
+      } else if ('encryption' in request.query) {
+        await model.expectDecision({ principal: role, action: 's3:GetEncryptionConfiguration', resource: bucketArn }, 'Allowed');
+      } else if (request.query['list-type'] === '2') {
+        await model.expectDecision({ principal: role, action: 's3:ListBucket', resource: bucketArn, context: { 's3:prefix': request.query.prefix } }, 'Allowed');
+      } else {
+        expect(request.method).toBe('PUT');
+        await model.expectDecision({
+          principal: role,
+          action: 's3:PutObject',
+          resource: `${bucketArn}/${request.key}`,
+          context: {
+            's3:x-amz-server-side-encryption': String(request.headers['x-amz-server-side-encryption']),
+            's3:x-amz-server-side-encryption-aws-kms-key-id': String(request.headers['x-amz-server-side-encryption-aws-kms-key-id']),
+          },
+        }, 'Allowed');
+      }
+    }
+    // What was called: each kind of request, so the loop above checked every one.
+    const kinds = new Set(requests.map((r) => r.service === 'ecr' ? `ecr:${r.operation}` : r.method === 'PUT' ? 's3:PutObject' : `s3:${Object.keys(r.query).sort()[0]}`));
+    expect([...kinds].sort()).toEqual(['ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetAuthorizationToken', 's3:PutObject', 's3:encryption', 's3:list-type', 's3:location']);
+  });
+
+  test('a second run finds the files published and uploads nothing', async () => {
+    const again = await publish(PIPELINE_REGION);
+    expect(again.status).toBe(0);
+    expect(again.requests.filter((r) => r.service === 's3' && r.method === 'PUT')).toEqual([]);
   });
 });

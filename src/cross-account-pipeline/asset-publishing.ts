@@ -1,7 +1,8 @@
-import { Aws, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Manifest } from 'aws-cdk-lib/cloud-assembly-schema';
 import { Construct } from 'constructs';
 import { grantArtifactFolders } from './private/artifact-folder-grants';
 import { IArtifactStore } from '../artifact-store/artifact-store';
@@ -10,16 +11,16 @@ import { addNagSuppressions, ANY_PARTITION, CODEBUILD_OWN_LOGS_AND_REPORTS, supp
 import { ASSETS_PREFIX, IMAGE_ASSETS_REPOSITORY } from '../shared/naming';
 import { acknowledgeTemplateValidation } from '../shared/template-validation';
 import { Problem } from '../shared/validation';
-
-/** The cdk-assets release the publish step runs unless told otherwise (npm `cdk-assets`, maintained in aws/aws-cdk-cli). */
-export const DEFAULT_CDK_ASSETS_VERSION = '4.7.3';
+import {
+  AssetPublishCommandOptions, DEFAULT_CDK_ASSETS_LIB_VERSION, DEFAULT_CLOUD_ASSEMBLY_SCHEMA_VERSION, publishCommands, schemaReads,
+} from './private/asset-publish-commands';
 
 /**
  * How a {@link CrossAccountPipeline} publishes the assets of the CDK
  * application it releases (stacks synthesized with `ContractStackSynthesizer`):
- * an Assets stage after the build runs `cdk-assets publish` once per region
- * of the targets, into the contract's store (`assets/`) and image repository
- * of that region.
+ * an Assets stage after the build runs the CDK asset publisher
+ * (`@aws-cdk/cdk-assets-lib`) once per region of the targets, into the
+ * contract's store (`assets/`) and image repository of that region.
  */
 export interface AssetPublishingOptions {
   /**
@@ -28,12 +29,23 @@ export interface AssetPublishingOptions {
    */
   readonly manifestPaths: string[];
   /**
-   * The exact cdk-assets version `npx` runs (pinned: the publish step never
-   * takes whatever is newest).
+   * The exact `@aws-cdk/cdk-assets-lib` version the publish step installs and
+   * runs (pinned: the publish step never takes whatever is newest). It is the
+   * library the `cdk-assets` tool and the CDK CLI publish with.
    *
-   * @default '4.7.3'
+   * @default '1.5.0'
    */
-  readonly cdkAssetsVersion?: string;
+  readonly cdkAssetsLibVersion?: string;
+  /**
+   * The exact `@aws-cdk/cloud-assembly-schema` version the publisher reads the
+   * manifests with. It reads manifests up to its own major version, so it must
+   * be at least the schema the application's aws-cdk-lib writes (the
+   * `version` field of its `*.assets.json`); raise it when an aws-cdk-lib
+   * upgrade moves that major version.
+   *
+   * @default '55.6.0' (reads the manifests of aws-cdk-lib up to at least 2.276)
+   */
+  readonly cloudAssemblySchemaVersion?: string;
   /**
    * Publish Docker image assets too: the publish project becomes privileged,
    * builds each image (running its Dockerfile, which is repository code) and
@@ -45,43 +57,19 @@ export interface AssetPublishingOptions {
   readonly dockerImages?: boolean;
 }
 
-/** The manifests a publish run reads, for the commands and the error messages. */
-function quotedPaths(paths: readonly string[]): string {
-  // Globs stay unquoted so the shell expands them; paths hold no quotes, `$` or spaces (checked).
-  return paths.join(' ');
-}
-
-/**
- * The commands of one publish run (the region comes from PUBLISH_REGION): refuse
- * manifests whose assets are built by a command (or images, unless allowed),
- * then publish each manifest. File assets are zipped and uploaded by
- * cdk-assets itself, so no repository code runs.
- */
-export function publishCommands(options: AssetPublishingOptions): string[] {
-  const version = options.cdkAssetsVersion ?? DEFAULT_CDK_ASSETS_VERSION;
-  const paths = quotedPaths(options.manifestPaths);
-  const images = options.dockerImages ?? false;
-  const check = [
-    "const fs=require('fs');",
-    'for(const f of process.argv.slice(1)){',
-    "const m=JSON.parse(fs.readFileSync(f,'utf8'));",
-    'const all=[...Object.values(m.files||{}),...Object.values(m.dockerImages||{})];',
-    "if(all.some(a=>a.source&&a.source.executable)){console.error(f+': an asset built by a command (source.executable) would run repository code in the publish step');process.exit(1)}",
-    ...(images ? [] : ["if(Object.keys(m.dockerImages||{}).length>0){console.error(f+': holds Docker image assets; set assetPublishing.dockerImages to publish them');process.exit(1)}"]),
-    '}',
-  ].join('');
-  return [
-    `for m in ${paths}; do test -f "$m" || { echo "asset manifest $m is not in the build output" >&2; exit 1; }; done`,
-    `node -e "${check}" ${paths}`,
-    'test -n "$PUBLISH_REGION" || { echo "PUBLISH_REGION is not set (the Assets stage sets it per action)" >&2; exit 1; }',
-    // cdk-assets publishes env-agnostic assets to its SDK's region: ${AWS::Region} becomes this one.
-    `for m in ${paths}; do AWS_REGION="$PUBLISH_REGION" AWS_DEFAULT_REGION="$PUBLISH_REGION" npx --yes cdk-assets@${version} publish --path "$m" || exit 1; done`,
-  ];
+/** The options with their defaults. */
+function commandOptions(options: AssetPublishingOptions): AssetPublishCommandOptions {
+  return {
+    manifestPaths: options.manifestPaths,
+    dockerImages: options.dockerImages ?? false,
+    cdkAssetsLibVersion: options.cdkAssetsLibVersion ?? DEFAULT_CDK_ASSETS_LIB_VERSION,
+    cloudAssemblySchemaVersion: options.cloudAssemblySchemaVersion ?? DEFAULT_CLOUD_ASSEMBLY_SCHEMA_VERSION,
+  };
 }
 
 /**
  * The Assets stage: one CodeBuild project, one action per region (the
- * action sets PUBLISH_REGION, the commands give it to cdk-assets as AWS_REGION). Its role is on the contract's
+ * action sets PUBLISH_REGION, the commands give it to the publisher as AWS_REGION). Its role is on the contract's
  * pipeline role path, because the store denies writes under `assets/` to
  * every other role (the build runs repository code and must not replace the
  * code tenants run), and it may write nothing else.
@@ -96,6 +84,9 @@ export class AssetPublishingStage extends Construct {
   }) {
     super(scope, id);
     const { contract } = props;
+    const settings = commandOptions(options);
+    const commands = publishCommands(settings);
+    this.warnIfSchemaBehind(settings.cloudAssemblySchemaVersion, Manifest.version());
     const images = options.dockerImages ?? false;
     const role = new iam.Role(this, 'PublishRole', {
       // On the pipeline role path: the store denies writes under assets/ to every other role.
@@ -112,7 +103,11 @@ export class AssetPublishingStage extends Construct {
       environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, privileged: images },
       buildSpec: codebuild.BuildSpec.fromObject({
         version: '0.2',
-        phases: { build: { commands: publishCommands(options) } },
+        phases: {
+          // Node.js 20: the publisher's AWS SDK no longer supports the image's default, 18.
+          install: { 'runtime-versions': { nodejs: '20' }, 'commands': commands.install },
+          build: { commands: commands.build },
+        },
       }),
     });
     grantArtifactFolders(this.project, props.store, props.readFolders, { write: false });
@@ -134,7 +129,7 @@ export class AssetPublishingStage extends Construct {
         actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
         configuration: {
           ProjectName: this.project.projectName,
-          // The commands run cdk-assets with AWS_REGION set to it (CodeBuild sets AWS_REGION to its own region).
+          // The commands run the publisher with AWS_REGION set to it (CodeBuild sets AWS_REGION to its own region).
           EnvironmentVariables: JSON.stringify([{ name: 'PUBLISH_REGION', value: region, type: 'PLAINTEXT' }]),
         },
         inputArtifacts: [{ name: inputArtifact }],
@@ -144,7 +139,7 @@ export class AssetPublishingStage extends Construct {
   }
 
   /**
-   * What cdk-assets does with a file asset: GetBucketLocation (is the bucket
+   * What the publisher (cdk-assets-lib) does with a file asset: GetBucketLocation (is the bucket
    * there and ours), GetBucketEncryption (KMS: it then names the bucket's
    * default key on the upload, which the store's deny admits), ListObjectsV2
    * with the object key as prefix (already published?), then PutObject,
@@ -184,8 +179,8 @@ export class AssetPublishingStage extends Construct {
   }
 
   /**
-   * Pushing to the contract's image repository of each region, as cdk-assets
-   * does it: DescribeRepositories and DescribeImages (already pushed?), a
+   * Pushing to the contract's image repository of each region, as the
+   * publisher does it: DescribeRepositories and DescribeImages (already pushed?), a
    * registry login, then docker push (and pull for cache layers).
    * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
    * GetAuthorizationToken has no resource: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
@@ -205,6 +200,20 @@ export class AssetPublishingStage extends Construct {
       actions: ['ecr:GetAuthorizationToken'],
       resources: ['*'],
     }));
+  }
+
+  /**
+   * The released application is usually synthesized with the aws-cdk-lib
+   * this pipeline is: if the pinned schema cannot read what it writes, the
+   * Assets stage would fail at its first run. A warning, not an error, since
+   * the application may use another aws-cdk-lib.
+   */
+  private warnIfSchemaBehind(readerVersion: string, writerVersion: string): void {
+    if (schemaReads(readerVersion, writerVersion)) return;
+    Annotations.of(this).addWarningV2('cdk-cross-account-cicd:assetSchemaBehind',
+      `assetPublishing.cloudAssemblySchemaVersion = '${readerVersion}': this aws-cdk-lib writes asset manifests of schema ${writerVersion}, `
+      + 'which the publish step cannot read. Fix: if the released application uses this aws-cdk-lib, set assetPublishing.cloudAssemblySchemaVersion '
+      + `to a ${writerVersion.split('.')[0]}.x release of @aws-cdk/cloud-assembly-schema`);
   }
 
   private suppressFindings(role: iam.Role, images: boolean): void {
@@ -254,13 +263,17 @@ export function assetPublishingProblems(options: AssetPublishingOptions, hasTarg
       fix: "use the manifests' path in the build output, e.g. 'cdk.out/*.assets.json'",
     });
   });
-  const version = options.cdkAssetsVersion;
-  if (version !== undefined && !/^\d+\.\d+\.\d+$/.test(version)) {
+  const pins: Array<[keyof AssetPublishingOptions, string | undefined, string]> = [
+    ['cdkAssetsLibVersion', options.cdkAssetsLibVersion, DEFAULT_CDK_ASSETS_LIB_VERSION],
+    ['cloudAssemblySchemaVersion', options.cloudAssemblySchemaVersion, DEFAULT_CLOUD_ASSEMBLY_SCHEMA_VERSION],
+  ];
+  for (const [name, version, example] of pins) {
+    if (version === undefined || /^\d+\.\d+\.\d+$/.test(version)) continue;
     problems.push({
-      property: 'assetPublishing.cdkAssetsVersion',
+      property: `assetPublishing.${name}`,
       value: version,
-      reason: 'must be an exact version, so that every run publishes with the same cdk-assets',
-      fix: `pin a release such as '${DEFAULT_CDK_ASSETS_VERSION}'`,
+      reason: 'must be an exact version, so that every run publishes with the same code',
+      fix: `pin a release such as '${example}'`,
     });
   }
   if (!hasTargets) {
