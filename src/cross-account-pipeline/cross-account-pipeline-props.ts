@@ -193,9 +193,10 @@ export interface CrossAccountPipelineProps {
   /**
    * Publish the assets of the released CDK application (stacks synthesized
    * with `ContractStackSynthesizer`) in an Assets stage after the build,
-   * before any deployment: one `cdk-assets publish` per distinct region of
-   * the targets (and the fleet rollout's region), into the contract's store
-   * (`assets/`) and image repository there. Tenant accounts then need no
+   * before any deployment: one run of the CDK asset publisher
+   * (`@aws-cdk/cdk-assets-lib`, pinned) per distinct region of the targets
+   * (and the fleet rollout's region), into the contract's store (`assets/`)
+   * and image repository there. Tenant accounts then need no
    * `cdk bootstrap`.
    *
    * @default - no Assets stage
