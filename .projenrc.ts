@@ -115,6 +115,9 @@ project.tsconfigDev.addExclude('consumers');
 for (const dir of ['fargate-spot-runner', 'blue-green-efs-deploy']) {
   project.compileTask.exec(`mkdir -p lib/${dir}/assets && cp src/${dir}/assets/*.sh lib/${dir}/assets/`);
 }
+// The Assets stage's publisher lock (package.json and package-lock.json, which `npm ci`
+// installs from in the stage), written by scripts/update-asset-publisher-lock.sh.
+project.compileTask.exec('mkdir -p lib/cross-account-pipeline/asset-publisher && cp src/cross-account-pipeline/asset-publisher/package*.json lib/cross-account-pipeline/asset-publisher/');
 
 // Tools the script tests run for real (rsync, shellcheck), installed into .venv
 // by the project itself when the machine lacks them.

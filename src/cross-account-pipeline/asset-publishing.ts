@@ -1,7 +1,9 @@
+import * as path from 'path';
 import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import { Manifest } from 'aws-cdk-lib/cloud-assembly-schema';
 import { Construct } from 'constructs';
 import { grantArtifactFolders } from './private/artifact-folder-grants';
@@ -85,7 +87,8 @@ export class AssetPublishingStage extends Construct {
     super(scope, id);
     const { contract } = props;
     const settings = commandOptions(options);
-    const commands = publishCommands(settings);
+    const lock = this.publisherLock(settings);
+    const commands = publishCommands({ ...settings, lockedPublisherUrl: lock?.s3ObjectUrl });
     this.warnIfSchemaBehind(settings.cloudAssemblySchemaVersion, Manifest.version());
     const images = options.dockerImages ?? false;
     const role = new iam.Role(this, 'PublishRole', {
@@ -111,6 +114,13 @@ export class AssetPublishingStage extends Construct {
       }),
     });
     grantArtifactFolders(this.project, props.store, props.readFolders, { write: false });
+    if (lock) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'ReadPublisherLock',
+        actions: ['s3:GetObject'],
+        resources: [`arn:${Aws.PARTITION}:s3:::${lock.s3BucketName}/${lock.s3ObjectKey}`],
+      }));
+    }
     this.grantStores(role, contract, props.regions);
     if (images) this.grantRepositories(role, contract, props.regions);
     props.pipelineRole.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -203,6 +213,26 @@ export class AssetPublishingStage extends Construct {
   }
 
   /**
+   * With the default versions, the publisher is installed by `npm ci` from
+   * the lock committed next to this file (scripts/update-asset-publisher-lock.sh),
+   * shipped as a file asset of this stack: the same tree on every run, each
+   * package checked against its integrity hash. Other versions have no lock:
+   * a warning says their dependencies resolve at run time.
+   */
+  private publisherLock(settings: AssetPublishCommandOptions): s3_assets.Asset | undefined {
+    const locked = settings.cdkAssetsLibVersion === DEFAULT_CDK_ASSETS_LIB_VERSION
+      && settings.cloudAssemblySchemaVersion === DEFAULT_CLOUD_ASSEMBLY_SCHEMA_VERSION;
+    if (locked) {
+      return new s3_assets.Asset(this, 'PublisherLock', { path: path.join(__dirname, 'asset-publisher') });
+    }
+    Annotations.of(this).addWarningV2('cdk-cross-account-cicd:assetPublisherUnlocked',
+      `assetPublishing: @aws-cdk/cdk-assets-lib@${settings.cdkAssetsLibVersion} with @aws-cdk/cloud-assembly-schema@${settings.cloudAssemblySchemaVersion} `
+      + 'is not the locked default pair, so the publish step installs it with npm install and its dependencies (the AWS SDK among them) resolve when the stage runs, '
+      + 'without integrity hashes from a lock. Fix: keep the defaults, or acknowledge this warning');
+    return undefined;
+  }
+
+  /**
    * The released application is usually synthesized with the aws-cdk-lib
    * this pipeline is: if the pinned schema cannot read what it writes, the
    * Assets stage would fail at its first run. A warning, not an error, since
@@ -254,11 +284,12 @@ export function assetPublishingProblems(options: AssetPublishingOptions, hasTarg
       fix: "name the manifests in the build output, e.g. ['cdk.out/*.assets.json']",
     });
   }
-  options.manifestPaths.forEach((path, i) => {
-    if (Token.isUnresolved(path) || (path.trim() !== '' && !path.startsWith('/') && !path.split('/').includes('..') && /^[A-Za-z0-9._*\/-]+$/.test(path))) return;
+  options.manifestPaths.forEach((manifestPath, i) => {
+    if (Token.isUnresolved(manifestPath) || (manifestPath.trim() !== '' && !manifestPath.startsWith('/')
+      && !manifestPath.split('/').includes('..') && /^[A-Za-z0-9._*\/-]+$/.test(manifestPath))) return;
     problems.push({
       property: `assetPublishing.manifestPaths[${i}]`,
-      value: path,
+      value: manifestPath,
       reason: 'must be a relative path inside the build output of letters, digits, `.`, `_`, `-`, `/` and `*`, without `..`',
       fix: "use the manifests' path in the build output, e.g. 'cdk.out/*.assets.json'",
     });

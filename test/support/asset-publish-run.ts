@@ -1,15 +1,20 @@
 /**
  * Runs the build commands of a synthesized Assets stage the way CodeBuild
  * runs them (bash, in the build output, stopping at the first failing
- * command), with the publisher this project pins as a devDependency in place
- * of the one the install phase would download.
+ * command), with the publisher this project pins as a devDependency (or the
+ * one installed from the lock) in place of the one the install phase would
+ * download.
  */
 import { spawn } from 'child_process';
 import * as path from 'path';
 import { PUBLISHER_DIR } from '../../src/cross-account-pipeline/private/asset-publish-commands';
 
-/** The directory whose node_modules holds @aws-cdk/cdk-assets-lib (this project). */
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
+/**
+ * The directory whose node_modules holds @aws-cdk/cdk-assets-lib: this
+ * project (its devDependency), or the publisher installed from the committed
+ * lock (scripts/check-asset-publisher-lock.sh sets CDKX_ASSET_PUBLISHER_ROOT).
+ */
+const PUBLISHER_ROOT = process.env.CDKX_ASSET_PUBLISHER_ROOT ?? path.join(__dirname, '..', '..');
 
 /** The publish project's buildspec phases in a synthesized template. */
 export function publishBuildSpec(template: any): { install: { 'runtime-versions': Record<string, string>; 'commands': string[] }; build: { commands: string[] } } {
@@ -32,7 +37,7 @@ export interface PublishRun {
  * by this process can answer.
  */
 export function runPublishCommands(buildCommands: string[], buildOutput: string, env: Record<string, string>): Promise<PublishRun> {
-  const script = buildCommands.map((c) => c.split(PUBLISHER_DIR).join(PROJECT_ROOT)).join('\n');
+  const script = buildCommands.map((c) => c.split(PUBLISHER_DIR).join(PUBLISHER_ROOT)).join('\n');
   const child = spawn('bash', ['-ec', script], {
     cwd: buildOutput,
     timeout: 120_000,

@@ -35,6 +35,14 @@ export interface AssetPublishCommandOptions {
   readonly dockerImages: boolean;
   readonly cdkAssetsLibVersion: string;
   readonly cloudAssemblySchemaVersion: string;
+  /**
+   * The S3 URL of a zip holding the publisher's package.json and
+   * package-lock.json (the committed lock of the default versions): `npm ci`
+   * then installs exactly that tree and checks every package's integrity hash.
+   * Without it, `npm install` takes the two pinned packages and resolves their
+   * dependencies when the stage runs.
+   */
+  readonly lockedPublisherUrl?: string;
 }
 
 /**
@@ -77,11 +85,13 @@ export function publishCommands(options: AssetPublishCommandOptions): { install:
   // Globs stay unquoted so the shell expands them; the paths hold no quotes, `$` or spaces (checked at synth).
   const paths = options.manifestPaths.join(' ');
   const packages = `@aws-cdk/cdk-assets-lib@${options.cdkAssetsLibVersion} @aws-cdk/cloud-assembly-schema@${options.cloudAssemblySchemaVersion}`;
+  // --ignore-scripts: no install script of a dependency runs with the publish role.
+  const install = options.lockedPublisherUrl
+    ? `mkdir -p ${PUBLISHER_DIR} && aws s3 cp ${options.lockedPublisherUrl} ${PUBLISHER_DIR}/publisher.zip --only-show-errors `
+      + `&& (cd ${PUBLISHER_DIR} && unzip -q -o publisher.zip && npm ci --ignore-scripts --no-audit --no-fund)`
+    : `mkdir -p ${PUBLISHER_DIR} && (cd ${PUBLISHER_DIR} && npm install --prefix ${PUBLISHER_DIR} --no-save --no-package-lock --ignore-scripts --no-audit --no-fund ${packages})`;
   return {
-    install: [
-      // --ignore-scripts: no install script of a dependency runs with the publish role.
-      `mkdir -p ${PUBLISHER_DIR} && (cd ${PUBLISHER_DIR} && npm install --prefix ${PUBLISHER_DIR} --no-save --no-package-lock --ignore-scripts --no-audit --no-fund ${packages})`,
-    ],
+    install: [install],
     build: [
       `for m in ${paths}; do test -f "$m" || { echo "asset manifest $m is not in the build output" >&2; exit 1; }; done`,
       'test -n "$PUBLISH_REGION" || { echo "PUBLISH_REGION is not set (the Assets stage sets it per action)" >&2; exit 1; }',
