@@ -90,7 +90,7 @@ export class AssetPublishingStage extends Construct {
     const lock = this.publisherLock(settings);
     const commands = publishCommands({ ...settings, lockedPublisherUrl: lock?.s3ObjectUrl });
     this.warnIfSchemaBehind(settings.cloudAssemblySchemaVersion, Manifest.version());
-    const images = options.dockerImages ?? false;
+    const images = settings.dockerImages;
     const role = new iam.Role(this, 'PublishRole', {
       // On the pipeline role path: the store denies writes under assets/ to every other role.
       path: contract.pipelineRolePath,
@@ -107,7 +107,7 @@ export class AssetPublishingStage extends Construct {
       buildSpec: codebuild.BuildSpec.fromObject({
         version: '0.2',
         phases: {
-          // Node.js 20: the publisher's AWS SDK no longer supports the image's default, 18.
+          // Named, not left to the image: standard:7.0 also offers Node.js 18, which the AWS SDK v3 the publisher uses no longer supports.
           install: { 'runtime-versions': { nodejs: '20' }, 'commands': commands.install },
           build: { commands: commands.build },
         },
